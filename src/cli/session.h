@@ -1,0 +1,52 @@
+#pragma once
+// A chat session over one loaded model, shared by one-shot `hearth run` and the REPL: history,
+// parameters, rendering, streaming one answer, and Ollama's --verbose statistics.
+// Thread-compatible; Cancel() is async-signal-safe.
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/cancel.h"
+#include "chat/message.h"
+#include "chat/options.h"
+#include "engine/engine.h"
+
+namespace hearth::cli {
+
+class Session {
+ public:
+  // Loads `path` and starts a one-sequence engine. Exit-code style errors are the caller's.
+  static Result<std::unique_ptr<Session>> Open(const std::string& path, int32_t num_ctx);
+
+  // Sends `user_text` as the next user turn (or a raw prompt for a template-less model), streams
+  // the answer to `out`, appends it to the history. Returns the completion.
+  Result<engine::Completion> Ask(const std::string& user_text, std::FILE* out);
+  // Stops the answer in progress within one decode step. Async-signal-safe.
+  void Cancel() { cancel_->Cancel(); }
+
+  chat::GenerationOptions& options() { return options_; }
+  void set_system(std::string s) { system_ = std::move(s); }
+  void ClearHistory() { history_.clear(); }
+  const engine::ModelInfo& info() const { return engine_->model()->info(); }
+  std::chrono::nanoseconds load_duration() const { return load_duration_; }
+  // Recreates the engine with another context size, keeping history and options.
+  Status SetContext(int32_t num_ctx);
+  // Ollama's --verbose block for the last answer.
+  void PrintStats(std::FILE* out, const engine::Completion& c,
+                  std::chrono::nanoseconds total) const;
+  // `/show info` text.
+  std::string InfoText() const;
+
+ private:
+  Session() = default;
+  engine::EnginePtr engine_;
+  chat::GenerationOptions options_;
+  std::vector<chat::Message> history_;
+  std::string system_;
+  CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
+  std::chrono::nanoseconds load_duration_{0};
+};
+
+}  // namespace hearth::cli

@@ -1,0 +1,114 @@
+#pragma once
+// The model store, laid out exactly as Ollama's so HEARTH_MODELS may point at ~/.ollama/models:
+//   <root>/blobs/sha256-<hex>                          content-addressed, shared by models
+//   <root>/manifests/<host>/<namespace>/<model>/<tag>  manifest JSON
+// Writers never corrupt: a blob becomes visible only after its sha256 is verified (temp file +
+// fsync + rename); a manifest is written atomically and only after all its blobs exist; an
+// advisory lock file (<root>/.lock, flock) serialises writers across processes. Readers take no
+// lock. Every GGUF that enters (model/adapter/draft/projector layers) first passes gguf::ReadFile.
+// kill -9 at any moment leaves every manifest pointing only at complete, verified blobs.
+// Thread-safe: every method may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/manifest.h"
+#include "store/name.h"
+
+namespace hearth::store {
+
+// A model resolved to what the engine and server need (paths are blob files in the store).
+struct ResolvedModel {
+  ModelName name;
+  Manifest manifest;
+  Digest manifest_digest;    // sha256 of the manifest bytes (Ollama's "digest" in /api/tags)
+  std::string model_path;    // the GGUF (model or embed layer)
+  std::vector<std::string> adapter_paths;
+  std::string projector_path;
+  std::string draft_path;
+  std::string template_text;  // Go template (empty: use the GGUF's Jinja template)
+  std::string system;
+  std::string license;
+  std::string params_json;    // the params layer as JSON text ("{}" when none)
+  std::string messages_json;  // the messages layer as JSON text ("[]" when none)
+  std::chrono::system_clock::time_point modified;  // manifest mtime
+};
+
+struct ListedModel {
+  ModelName name;
+  Digest manifest_digest;
+  uint64_t size = 0;
+  std::chrono::system_clock::time_point modified;
+};
+
+struct VerifyReport {
+  std::vector<std::string> broken_blobs;      // hash mismatch or unreadable (file names)
+  std::vector<std::string> broken_manifests;  // unparsable, or pointing at missing/broken blobs
+  std::vector<std::string> removed;           // with repair: what was deleted
+  uint64_t blobs_checked = 0;
+  bool ok() const { return broken_blobs.empty() && broken_manifests.empty(); }
+};
+
+class Store {
+ public:
+  // Opens (creating directories as needed) the store at `root`. Root defaults, in the CLI and
+  // server: $HEARTH_MODELS, else ~/.hearth/models.
+  static Result<std::unique_ptr<Store>> Open(const std::string& root);
+  static std::string DefaultRoot();
+
+  const std::string& root() const { return root_; }
+  std::string BlobPath(const Digest& d) const;  // validated; may not exist
+  bool HasBlob(const Digest& d) const;
+
+  // Streams bytes into a new blob. Write() appends; Commit() verifies the sha256 against
+  // `expected` (when given) and atomically publishes the blob, returning its digest. Destroying
+  // an uncommitted writer removes its temp file. `gguf` = validate as GGUF before publishing.
+  class BlobWriter {
+   public:
+    virtual ~BlobWriter() = default;
+    virtual Status Write(const void* data, size_t size) = 0;
+    virtual Result<Digest> Commit() = 0;
+  };
+  Result<std::unique_ptr<BlobWriter>> NewBlob(std::optional<Digest> expected, bool gguf);
+  // Copies a file into the store as a blob (hashing on the way), validating GGUF if `gguf`.
+  Result<Digest> ImportFile(const std::string& path, bool gguf);
+  // Stores `bytes` (a small layer: template, system, params, config JSON ...) as a blob.
+  Result<Digest> PutBytes(std::string_view bytes);
+  Result<std::string> ReadBlobText(const Digest& d, size_t max_bytes = 16 << 20) const;
+
+  // Partial downloads for the registry client: "<blobs>/sha256-<hex>-partial" (+ "-N" parts).
+  std::string PartialPath(const Digest& d, int part = -1) const;
+  // Verifies a fully downloaded partial file (or the concatenation of parts, in order) against
+  // `d` and publishes it as the blob; removes the partial files.
+  Status PromotePartial(const Digest& d, int parts, bool gguf);
+
+  // Writes the manifest for `name` atomically. FailedPrecondition if any referenced blob is
+  // missing. Replaces an existing manifest.
+  Status WriteManifest(const ModelName& name, const Manifest& manifest);
+  Result<Manifest> ReadManifest(const ModelName& name) const;
+  Result<std::string> ReadManifestBytes(const ModelName& name) const;
+  Result<ResolvedModel> Resolve(const ModelName& name) const;  // NotFound: `model "x" not found`
+  std::vector<ListedModel> List() const;  // newest first, as `ollama list`
+  Status Copy(const ModelName& src, const ModelName& dst);
+  Status Delete(const ModelName& name);  // removes the manifest, then prunes
+  // Removes blobs no manifest references and stale partial/temp files older than `min_age`.
+  Status Prune(std::chrono::seconds min_age = std::chrono::seconds(0));
+  // Re-hashes every blob and checks every manifest; with `repair`, removes broken blobs and
+  // manifests that point at missing or broken blobs.
+  VerifyReport Verify(bool repair);
+
+  ~Store();
+
+ private:
+  explicit Store(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace hearth::store
