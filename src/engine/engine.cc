@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <ggml-cpu.h>
 #include <llama-ext.h>
 #include <llama.h>
 
@@ -22,6 +23,15 @@ struct ContextDeleter {
 };
 using ContextPtr = std::unique_ptr<llama_context, ContextDeleter>;
 
+struct ThreadpoolDeleter {
+  void operator()(ggml_threadpool* t) const { ggml_threadpool_free(t); }
+};
+using ThreadpoolPtr = std::unique_ptr<ggml_threadpool, ThreadpoolDeleter>;
+
+// ggml's CPU threads spin this long (0-100) for the next graph before sleeping, as llama-server
+// and llama-bench default to: it keeps per-token decode latency low.
+constexpr int kThreadpoolPoll = 50;
+
 struct Queued {
   GenerateRequest request;
   Callbacks callbacks;
@@ -33,6 +43,7 @@ struct Queued {
 struct Engine::Impl {
   ModelPtr model;
   EngineOptions options;
+  ThreadpoolPtr threadpool;  // declared before ctx: the context is freed first
   ContextPtr ctx;
   llama_batch batch{};
 
@@ -89,6 +100,10 @@ Result<std::unique_ptr<Engine>> Engine::Create(ModelPtr model, const EngineOptio
                                      std::to_string(cp.n_ctx) + " tokens");
   // libllama pads the cache (to 256 cells); the limit stays what was asked for.
   opts.n_ctx = std::min(opts.n_ctx, static_cast<int32_t>(llama_n_ctx_seq(ctx.get())));
+  ggml_threadpool_params tpp = ggml_threadpool_params_default(opts.n_threads);
+  tpp.poll = kThreadpoolPoll;
+  ThreadpoolPtr threadpool(ggml_threadpool_new(&tpp));
+  if (threadpool) llama_attach_threadpool(ctx.get(), threadpool.get(), nullptr);
 
   std::unique_ptr<Engine> engine(new Engine(std::move(model), opts));
   for (const auto& [buft, mb] : llama_get_memory_breakdown(ctx.get())) {
@@ -99,6 +114,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(ModelPtr model, const EngineOptio
   Impl& impl = *engine->impl_;
   impl.model = engine->model_;
   impl.options = opts;
+  impl.threadpool = std::move(threadpool);
   impl.ctx = std::move(ctx);
   impl.batch = llama_batch_init(opts.n_batch, 0, 1);
   impl.slots.resize(opts.n_parallel);
