@@ -13,6 +13,7 @@
 
 #include "base/check.h"
 #include "engine/backend.h"
+#include "engine/grammar.h"
 #include "engine/sequence.h"
 
 namespace hearth::engine {
@@ -35,6 +36,7 @@ constexpr int kThreadpoolPoll = 50;
 struct Queued {
   GenerateRequest request;
   Callbacks callbacks;
+  SamplerPtr sampler;
   Clock::time_point submitted;
 };
 
@@ -144,10 +146,15 @@ Status Engine::Submit(GenerateRequest request, Callbacks callbacks) {
     return InvalidArgument("prompt is " + std::to_string(prompt.size()) +
                            " tokens, which does not fit the context of " +
                            std::to_string(options_.n_ctx) + " tokens");
+  auto grammar = GrammarFor(request.options.format);
+  if (!grammar.ok()) return grammar.status();
+  auto sampler = Sampler::Create(*model_, request.options.sampling, *grammar, options_.n_ctx);
+  if (!sampler.ok()) return sampler.status();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->stopping) return FailedPrecondition("engine is shutting down");
-    impl_->queue.push_back({std::move(request), std::move(callbacks), Clock::now()});
+    impl_->queue.push_back(
+        {std::move(request), std::move(callbacks), std::move(sampler).value(), Clock::now()});
   }
   impl_->cv.notify_all();
   return Status();
@@ -219,10 +226,9 @@ void Engine::Impl::AdmitQueued() {
     if (slots[id]) continue;
     Queued q = std::move(queue.front());
     queue.pop_front();
-    SamplerPtr sampler = MakeSampler(model->raw(), q.request.options.sampling, options.n_ctx);
     llama_memory_seq_rm(llama_get_memory(ctx.get()), static_cast<llama_seq_id>(id), -1, -1);
     slots[id] = std::make_unique<Sequence>(static_cast<int>(id), std::move(q.request),
-                                           std::move(q.callbacks), std::move(sampler),
+                                           std::move(q.callbacks), std::move(q.sampler),
                                            q.submitted);
     ++active;
   }
@@ -294,7 +300,7 @@ void Engine::Impl::Step() {
     s->Advance(r.n_tokens);
     if (!r.wants_logits) continue;
     auto done = s->SampleAndApply(ctx.get(), index - 1, *model, options.n_ctx);
-    if (done) Release(r.seq_id, *done);
+    if (done) Release(r.seq_id, *done, *done == chat::DoneReason::kError ? s->error() : Status());
   }
 }
 
