@@ -33,6 +33,17 @@ std::string Quote(std::string_view s, size_t max) {
   return out + "\"";
 }
 
+bool EqualFold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 std::string ErrnoMessage(const std::string& what, int err) {
   return what + " (" + std::strerror(err) + ")";
 }

@@ -21,6 +21,9 @@ namespace hearth::store::internal {
 // `max` bytes cut to "...", so hostile names and digests print safely in one line.
 std::string Quote(std::string_view s, size_t max = 96);
 
+// True iff `a` and `b` are equal ignoring ASCII case (Go's strings.EqualFold on ASCII).
+bool EqualFold(std::string_view a, std::string_view b);
+
 // "message (strerror)" for `err`.
 std::string ErrnoMessage(const std::string& what, int err);
 

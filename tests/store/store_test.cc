@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -226,6 +227,26 @@ TEST(StoreTest, ResolveDefaultsAndMissingBlobs) {
   no_model.layers[0].media_type = kMediaLicense;
   ASSERT_TRUE(s->WriteManifest(Name("license-only"), no_model).ok());
   EXPECT_EQ(s->Resolve(Name("license-only")).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, NamesMatchStoredModelsIgnoringCase) {
+  std::string root;
+  auto s = OpenTemp(&root);
+  const Digest model = s->PutBytes("weights").value();
+  ASSERT_TRUE(s->WriteManifest(Name("mistral:7b"), MakeManifest(*s, model, 7)).ok());
+  auto r = s->Resolve(Name("MISTRAL:7B"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->name.Display(), "mistral:7b");
+  EXPECT_TRUE(s->ReadManifest(Name("Mistral:7b")).ok());
+  ASSERT_TRUE(s->Copy(Name("Mistral:7B"), Name("Other")).ok());
+  ASSERT_TRUE(s->Copy(Name("other"), Name("OTHER:LATEST")).ok());  // the same model: no-op
+  std::vector<std::string> names;
+  for (const ListedModel& l : s->List()) names.push_back(l.name.Display());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"Other:latest", "mistral:7b"}));
+  ASSERT_TRUE(s->Delete(Name("MISTRAL:7b")).ok());
+  EXPECT_EQ(s->Resolve(Name("mistral:7b")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(s->Delete(Name("MISTRAL:7b")).message(), "model 'MISTRAL:7b' not found");
 }
 
 TEST(StoreTest, ListIsNewestFirstWithSizes) {
