@@ -104,7 +104,8 @@ Status FsyncDir(const std::string& dir) {
 }
 
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
-  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
+  // O_NONBLOCK: opening a FIFO planted in the store must not hang (regular files ignore it).
+  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY | O_NONBLOCK));
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return IOError(ErrnoMessage("cannot stat " + path, errno));
   if (!S_ISREG(st.st_mode)) return InvalidArgument(path + " is not a regular file");

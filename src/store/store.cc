@@ -123,7 +123,8 @@ ModelName Store::ExistingName(const ModelName& name) const {
   if (::stat((root_ + "/" + name.ManifestPath()).c_str(), &st) == 0) return name;
   for (const internal::ManifestFile& f : internal::WalkManifests(ManifestsDir())) {
     if (f.name && internal::EqualFold(f.name->host, name.host) &&
-        internal::EqualFold(f.name->ns, name.ns) && internal::EqualFold(f.name->model, name.model) &&
+        internal::EqualFold(f.name->ns, name.ns) &&
+        internal::EqualFold(f.name->model, name.model) &&
         internal::EqualFold(f.name->tag, name.tag)) {
       return *f.name;
     }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -476,6 +477,33 @@ TEST(StoreTest, HandBuiltHostileDigestsAndNamesNeverBecomePaths) {
   Manifest m;
   m.config = {kConfigMediaType, evil, 1, "", ""};
   EXPECT_EQ(s->WriteManifest(Name("x"), m).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, HostileFilesInTheStoreNeitherHangNorBlock) {
+  std::string root;
+  auto s = OpenTemp(&root);
+  const Digest model = s->PutBytes("weights").value();
+  ASSERT_TRUE(s->WriteManifest(Name("m"), MakeManifest(*s, model, 7)).ok());
+  // A FIFO where a manifest or a blob should be: reads fail at once instead of blocking.
+  fs::create_directories(root + "/manifests/registry.ollama.ai/library/fifo");
+  ASSERT_EQ(mkfifo((root + "/manifests/registry.ollama.ai/library/fifo/latest").c_str(), 0644), 0);
+  EXPECT_EQ(s->Resolve(Name("fifo")).status().code(), StatusCode::kInvalidArgument);
+  const std::string pipe = hearth::testing::TempDir() + "/pipe";
+  ASSERT_EQ(mkfifo(pipe.c_str(), 0644), 0);
+  EXPECT_EQ(s->ImportFile(pipe, true).status().code(), StatusCode::kInvalidArgument);
+  const Digest text = Sha256Of("t");
+  ASSERT_EQ(mkfifo(s->PartialPath(text).c_str(), 0644), 0);
+  EXPECT_EQ(s->PromotePartial(text, 0, false).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s->List().size(), 1u);
+  EXPECT_TRUE(s->Verify(false).ok());
+  // Hidden litter in the manifests tree is not a manifest and does not stop pruning.
+  WriteAll(root + "/manifests/registry.ollama.ai/.DS_Store", "\x00\x01");
+  const Digest orphan = s->PutBytes("orphan").value();
+  s.reset();
+  s = Store::Open(root).value();
+  ASSERT_TRUE(s->Prune().ok());
+  EXPECT_FALSE(s->HasBlob(orphan));
+  EXPECT_TRUE(s->Resolve(Name("m")).ok());
 }
 
 TEST(StoreTest, ConcurrentThreadsShareOneStore) {
