@@ -162,8 +162,9 @@ class Creator {
         HEARTH_RETURN_IF_ERROR(BaseModel(*r.froms[i]));
       }
     }
-    if (r.draft) HEARTH_RETURN_IF_ERROR(GgufLayer(*r.draft, *draft_blob, kMediaDraft));
+    // Ollama appends adapter layers, then draft layers, after the base layers.
     if (r.adapter) HEARTH_RETURN_IF_ERROR(GgufLayer(*r.adapter, *adapter_blob, kMediaAdapter));
+    if (r.draft) HEARTH_RETURN_IF_ERROR(GgufLayer(*r.draft, *draft_blob, kMediaDraft));
     if (config_.model_families.empty() && config_.model_format.empty()) {
       return InvalidArgument("no base model was found");
     }
@@ -376,7 +377,7 @@ Result<std::string> ExpandModelfilePath(const std::string& path, const std::stri
       }
       home = pw->pw_dir;
     }
-    p = fs::path(home) / rest;
+    p = rest.empty() ? fs::path(home) : fs::path(home) / rest;
   } else {
     p = fs::path(base_dir) / path;
   }
