@@ -23,6 +23,8 @@ struct CommandRow {
 
 Handler SetupRun(CLI::App& sub);
 Handler SetupList(CLI::App& sub);
+Handler SetupCreate(CLI::App& sub);
+Handler SetupShow(CLI::App& sub);
 Handler SetupCp(CLI::App& sub);
 Handler SetupRm(CLI::App& sub);
 Handler SetupStoreVerify(CLI::App& sub);

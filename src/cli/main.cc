@@ -13,6 +13,8 @@ namespace {
 
 const CommandRow kCommands[] = {
     {"run", "Run a model: one-shot with a prompt, interactive without", SetupRun},
+    {"create", "Create a model from a Modelfile", SetupCreate},
+    {"show", "Show information for a model", SetupShow},
     {"list", "List models in the store", SetupList},
     {"cp", "Copy a model", SetupCp},
     {"rm", "Remove models", SetupRm},
