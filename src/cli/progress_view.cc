@@ -38,8 +38,7 @@ std::string ShortDuration(std::chrono::seconds d) {
   return fmt::format("{}s", s);
 }
 
-ProgressBar::ProgressBar(std::string message, int64_t total, int64_t initial,
-                         Clock::time_point now)
+ProgressBar::ProgressBar(std::string message, int64_t total, int64_t initial, Clock::time_point now)
     : message_(std::move(message)),
       total_(total),
       initial_(initial),
@@ -59,9 +58,7 @@ void ProgressBar::Set(int64_t value, Clock::time_point now) {
 }
 
 double ProgressBar::Rate() const {
-  auto secs = [](Clock::duration d) {
-    return std::chrono::round<std::chrono::seconds>(d).count();
-  };
+  auto secs = [](Clock::duration d) { return std::chrono::round<std::chrono::seconds>(d).count(); };
   double num = 0, den = 0;
   if (done()) {
     num = static_cast<double>(current_ - initial_);

@@ -58,8 +58,8 @@ int RunTransfer(const std::string& name, bool insecure, const std::string& verb,
   options.retry_backoff =
       std::chrono::milliseconds(EnvNumber("HEARTH_PULL_RETRY_MS", options.retry_backoff.count()));
   const char* noprune = std::getenv("HEARTH_NOPRUNE");
-  options.prune = !(noprune && *noprune && std::string(noprune) != "0" &&
-                    std::string(noprune) != "false");
+  options.prune =
+      !(noprune && *noprune && std::string(noprune) != "0" && std::string(noprune) != "false");
 
   store::RegistryClient client(st->get());
   auto view = ProgressView::ForStderr();

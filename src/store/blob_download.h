@@ -1,15 +1,10 @@
 #pragma once
-// Downloading one blob into the store (internal to the store module).
-//
-// On disk, as Ollama lays it out (so either tool resumes the other's interrupted download):
-//   blobs/sha256-<hex>-partial     the data, written in place at each part's offset (sparse)
-//   blobs/sha256-<hex>-partial-N   part N's state: {"N":..,"Offset":..,"Size":..,"Completed":..}
-// The partial data file is also the cross-process lock: its holder (flock) is the only writer;
-// other processes wait on it, reporting progress from the state files, and find the blob when
-// they get the lock. A part's state is rewritten (one fixed-size pwrite) every 256 KiB or 250 ms
-// and after every attempt, always after the data it counts, so a kill -9 loses at most that.
-// When all parts are complete, Store::PromotePartial verifies the sha256 and publishes the blob
-// (a mismatch removes the partial files).
+// Downloading one blob into the store (internal to the store module). The bytes go into the
+// blob's partial files (store/partial_files.h). The partial data file is also the cross-process
+// lock: its holder (flock) is the only writer; other processes wait on it, reporting progress
+// from the part state files, and find the blob published when they get the lock. When all parts
+// are complete, Store::PromotePartial verifies the sha256 and publishes the blob (a mismatch
+// removes the partial files).
 
 #include <atomic>
 #include <condition_variable>
@@ -65,9 +60,9 @@ class DownloadManager {
     std::atomic<uint64_t> completed{0};
     std::mutex mu;
     std::condition_variable cv;
-    bool done = false;         // guarded by mu
+    bool done = false;           // guarded by mu
     Result<bool> result{false};  // guarded by mu; valid when done
-    int waiters = 0;           // guarded by DownloadManager::mu_
+    int waiters = 0;             // guarded by DownloadManager::mu_
     std::thread thread;
   };
   std::mutex mu_;

@@ -30,8 +30,8 @@ std::string Lower(std::string_view s) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -336,9 +336,9 @@ Result<Response> Perform(const Request& req) {
   if (t.cancelled) return Cancelled(what + ": cancelled");
   if (t.stalled) {
     const auto ms = req.stall_timeout.count();
-    return Status(StatusCode::kUnavailable,
-                  what + ": stalled (no data for " + std::to_string(ms / 1000) + "." +
-                      std::to_string(ms % 1000 / 100) + "s)");
+    return Status(StatusCode::kUnavailable, what + ": stalled (no data for " +
+                                                std::to_string(ms / 1000) + "." +
+                                                std::to_string(ms % 1000 / 100) + "s)");
   }
   if (t.sink_stopped) {
     if (req.sink_error && !req.sink_error->ok()) return *req.sink_error;

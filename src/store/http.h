@@ -21,8 +21,8 @@ namespace hearth::store::http {
 struct Response;
 
 struct Request {
-  std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH, DELETE
-  std::string url;             // absolute http:// or https:// URL
+  std::string method = "GET";        // GET, HEAD, POST, PUT, PATCH, DELETE
+  std::string url;                   // absolute http:// or https:// URL
   std::vector<std::string> headers;  // "Name: value" lines, sent as given
 
   // Request body: `body` bytes, or (when body_fd >= 0) body_size bytes of the file body_fd read
@@ -76,9 +76,9 @@ Result<Response> Perform(const Request& req);
 
 // A parsed absolute URL (http or https only).
 struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // lower-case host name or address, without brackets for IPv6
-  int port = 0;        // explicit or the scheme's default
+  std::string scheme;          // "http" or "https"
+  std::string host;            // lower-case host name or address, without brackets for IPv6
+  int port = 0;                // explicit or the scheme's default
   std::string path_and_query;  // "/v2/...?a=b" (at least "/")
   std::string full;            // normalized full URL
 

@@ -36,8 +36,8 @@ Result<std::string> FetchManifestOnce(RegistrySession& session, const ModelName&
     return r.status().WithContext(what);
   }
   if (r->status == 404) {
-    return NotFound(what + ": model \"" + name.Display() + "\" not found in registry " +
-                    name.host + " (GET " + req.url + ": HTTP 404)");
+    return NotFound(what + ": model \"" + name.Display() + "\" not found in registry " + name.host +
+                    " (GET " + req.url + ": HTTP 404)");
   }
   if (r->status == 401 || r->status == 403) {
     return FailedPrecondition(what + ": access to " + name.Display() + " denied (GET " + req.url +

@@ -47,7 +47,7 @@ struct TransferProgress {
 using ProgressFn = std::function<void(const TransferProgress&)>;
 
 struct RegistryOptions {
-  bool insecure = false;               // plain http, and allow https -> http (Ollama's --insecure)
+  bool insecure = false;                // plain http, and allow https -> http (Ollama's --insecure)
   const CancelToken* cancel = nullptr;  // checked at least every 100 ms
   // Download parts: a blob is split into total/num_parts bytes, clamped to [min, max] (Ollama's
   // 16 parts of 100 MB..1 GB), fetched by at most max_streams connections at once.
@@ -62,7 +62,8 @@ struct RegistryOptions {
   std::chrono::milliseconds stall_timeout{30000};
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds retry_backoff{1000};
-  uint64_t max_manifest_bytes = 16 << 20;  // the store's own limit (safetensors: a layer per tensor)
+  uint64_t max_manifest_bytes = 16
+                                << 20;  // the store's own limit (safetensors: a layer per tensor)
   bool prune = true;  // remove layers the old version of the model used (HEARTH_NOPRUNE unsets)
 };
 

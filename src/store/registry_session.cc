@@ -1,9 +1,8 @@
 #include "store/registry_session.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -94,11 +93,10 @@ std::string DescribeHttpError(const http::Response& r) {
   if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array()) {
     for (const auto& e : j["errors"]) {
       if (!e.is_object()) continue;
-      std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>()
-                                                                     : "";
-      std::string msg = e.contains("message") && e["message"].is_string()
-                            ? e["message"].get<std::string>()
-                            : "";
+      std::string code =
+          e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+      std::string msg =
+          e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
       out += ": " + Printable(code.empty() ? msg : code + ": " + msg, 300);
       return out;
     }
@@ -117,8 +115,8 @@ bool Backoff(const RegistryOptions& o, int attempt, const std::atomic<bool>* sto
     if ((o.cancel && o.cancel->IsCancelled()) || (stop && stop->load())) return false;
     const auto now = std::chrono::steady_clock::now();
     if (now >= end) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        end - now, std::chrono::milliseconds(20)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(end - now, std::chrono::milliseconds(20)));
   }
 }
 
@@ -249,8 +247,8 @@ Result<http::Response> RegistrySession::Send(http::Request req, bool follow,
       const bool any_method = resp.status == 307 || resp.status == 308;
       if (!any_method && req.method != "GET" && req.method != "HEAD") return resp;
       if (++redirects > kMaxRedirects) {
-        return FailedPrecondition("too many redirects (more than " +
-                                  std::to_string(kMaxRedirects) + ") from " + first);
+        return FailedPrecondition("too many redirects (more than " + std::to_string(kMaxRedirects) +
+                                  ") from " + first);
       }
       const std::string location = resp.Header("location");
       if (location.empty()) {

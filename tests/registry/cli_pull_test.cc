@@ -1,8 +1,7 @@
 // `hearth pull` / `hearth push` as processes: Ollama's progress output, exit codes, kill -9 at
 // random points followed by a resuming pull, and two processes sharing one download.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <random>
@@ -37,9 +36,9 @@ class CliPullTest : public ::testing::Test {
     source_ = std::move(*s);
     registry_dir_ = testing::TempDir();
     dest_root_ = testing::TempDir();
-    built_ = testing::BuildModel(*source_, registry_dir_,
-                                 testing::SharedModel("stories260K-f32.gguf"), "library",
-                                 "stories", "latest", "Once upon a time.");
+    built_ =
+        testing::BuildModel(*source_, registry_dir_, testing::SharedModel("stories260K-f32.gguf"),
+                            "library", "stories", "latest", "Once upon a time.");
     size_ = fs::file_size(testing::SharedModel("stories260K-f32.gguf"));
   }
 
@@ -97,9 +96,8 @@ TEST_F(CliPullTest, PrintsOllamasProgressLines) {
   const std::string model12 = built_.model.hex.substr(0, 12);
   EXPECT_EQ(lines[1].rfind("pulling " + model12 + ": 100% ▕██", 0), 0u) << lines[1];
   EXPECT_NE(lines[1].find("▏ 1.2 MB"), std::string::npos) << lines[1];
-  EXPECT_EQ(lines[2].rfind("pulling " + built_.manifest.layers[1].digest.hex.substr(0, 12) +
-                               ": 100% ▕",
-                           0),
+  EXPECT_EQ(lines[2].rfind(
+                "pulling " + built_.manifest.layers[1].digest.hex.substr(0, 12) + ": 100% ▕", 0),
             0u)
       << lines[2];
   EXPECT_NE(lines[2].find("▏   17 B"), std::string::npos) << lines[2];
@@ -140,8 +138,8 @@ TEST_F(CliPullTest, WithoutInsecureSpeaksHttps) {
 TEST_F(CliPullTest, KillNineAtRandomPointsThenResume) {
   // About 50 KB/s per connection: the 1.2 MB model in 10 parallel parts takes ~2.3 s, so most
   // kills land mid-download.
-  reg_ = FakeRegistry::Start(registry_dir_,
-                             {"--drip", "1024:20", "--fault-digest", built_.model.hex});
+  reg_ =
+      FakeRegistry::Start(registry_dir_, {"--drip", "1024:20", "--fault-digest", built_.model.hex});
   ASSERT_TRUE(reg_);
   std::mt19937 rng(20261123);
   std::uniform_int_distribution<int> when_ms(30, 700);
@@ -183,8 +181,8 @@ TEST_F(CliPullTest, KillNineAtRandomPointsThenResume) {
 }
 
 TEST_F(CliPullTest, TwoProcessesShareOneDownload) {
-  reg_ = FakeRegistry::Start(registry_dir_,
-                             {"--drip", "4096:10", "--fault-digest", built_.model.hex});
+  reg_ =
+      FakeRegistry::Start(registry_dir_, {"--drip", "4096:10", "--fault-digest", built_.model.hex});
   ASSERT_TRUE(reg_);
   Child a = Hearth({"pull", "--insecure", Name()});
   Child b = Hearth({"pull", "--insecure", Name()});

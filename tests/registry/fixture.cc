@@ -1,18 +1,17 @@
 #include "registry/fixture.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "store/http.h"
@@ -38,8 +37,8 @@ std::unique_ptr<FakeRegistry> FakeRegistry::Start(const std::string& dir,
                                                   const std::vector<std::string>& flags) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return nullptr;
-  std::vector<std::string> argv = {"node", std::string(HEARTH_SOURCE_DIR) + "/tests/fakes/registry.js",
-                                   "--dir", dir};
+  std::vector<std::string> argv = {
+      "node", std::string(HEARTH_SOURCE_DIR) + "/tests/fakes/registry.js", "--dir", dir};
   argv.insert(argv.end(), flags.begin(), flags.end());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -109,9 +108,8 @@ std::vector<SeenRequest> FakeRegistry::Log() const {
 }
 
 BuiltModel BuildModel(store::Store& source, const std::string& registry_dir,
-                      const std::string& gguf_path, const std::string& ns,
-                      const std::string& model, const std::string& tag,
-                      const std::string& system) {
+                      const std::string& gguf_path, const std::string& ns, const std::string& model,
+                      const std::string& tag, const std::string& system) {
   BuiltModel b;
   auto model_digest = source.ImportFile(gguf_path, /*gguf=*/true);
   EXPECT_TRUE(model_digest.ok()) << model_digest.status().ToString();

@@ -45,7 +45,7 @@ class FakeRegistry {
 struct BuiltModel {
   store::Manifest manifest;
   std::string manifest_bytes;
-  store::Digest model;   // the GGUF layer
+  store::Digest model;  // the GGUF layer
   store::Digest config;
   std::vector<store::Digest> all;  // every blob
 };
@@ -54,9 +54,8 @@ struct BuiltModel {
 // `source`, copies the blobs to `registry_dir`/blobs and writes the manifest to
 // `registry_dir`/manifests/<ns>/<model>/<tag>.
 BuiltModel BuildModel(store::Store& source, const std::string& registry_dir,
-                      const std::string& gguf_path, const std::string& ns,
-                      const std::string& model, const std::string& tag,
-                      const std::string& system = "");
+                      const std::string& gguf_path, const std::string& ns, const std::string& model,
+                      const std::string& tag, const std::string& system = "");
 
 // Registry options for tests: plain http, small parts, short timeouts.
 store::RegistryOptions TestOptions();

@@ -1,10 +1,11 @@
 // The HTTP layer and challenge parsing under the registry client.
+#include "store/http.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "registry/fixture.h"
-#include "store/http.h"
 #include "store/registry_session.h"
 #include "testing/test_env.h"
 

@@ -25,9 +25,9 @@ class PullTest : public ::testing::Test {
     source_ = Open(testing::TempDir());
     dest_ = Open(testing::TempDir());
     registry_dir_ = testing::TempDir();
-    built_ = testing::BuildModel(*source_, registry_dir_,
-                                 testing::SharedModel("stories260K-f32.gguf"), "library",
-                                 "stories", "latest", "You are a storyteller.");
+    built_ =
+        testing::BuildModel(*source_, registry_dir_, testing::SharedModel("stories260K-f32.gguf"),
+                            "library", "stories", "latest", "You are a storyteller.");
   }
 
   static std::unique_ptr<Store> Open(const std::string& root) {
@@ -65,7 +65,8 @@ class PullTest : public ::testing::Test {
 
   std::vector<std::string> ExpectedStatuses() const {
     std::vector<std::string> s = {"pulling manifest"};
-    for (const Layer& l : built_.manifest.layers) s.push_back("pulling " + l.digest.hex.substr(0, 12));
+    for (const Layer& l : built_.manifest.layers)
+      s.push_back("pulling " + l.digest.hex.substr(0, 12));
     s.push_back("pulling " + built_.config.hex.substr(0, 12));
     for (const char* t : {"verifying sha256 digest", "writing manifest", "success"}) s.push_back(t);
     return s;
@@ -290,8 +291,7 @@ TEST_F(PullTest, RefusesRealmOnAnotherHost) {
   StartRegistry({"--auth", "--realm", "http://localhost:1/token"});
   Status s = Pull();
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("refusing token realm localhost:1"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("refusing token realm localhost:1"), std::string::npos) << s.message();
   for (const auto& r : reg_->Log()) EXPECT_EQ(r.path.find("/token"), std::string::npos);
   ExpectNothingWritten(/*partials_ok=*/false);
 }
@@ -368,7 +368,8 @@ TEST_F(PullTest, OversizedManifestIsRefused) {
 TEST_F(PullTest, MalformedManifestsAreRefused) {
   const std::string good = built_.manifest_bytes;
   std::string escaping = good;
-  escaping.replace(escaping.find(built_.model.hex), 64, "../../../../etc/passwd" + std::string(42, 'a'));
+  escaping.replace(escaping.find(built_.model.hex), 64,
+                   "../../../../etc/passwd" + std::string(42, 'a'));
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"notjson", "this is not json"},
       {"truncated", good.substr(0, good.size() / 2)},
@@ -486,8 +487,9 @@ TEST_F(PullTest, NewVersionRemovesUnusedLayers) {
   const Digest old_system = built_.manifest.layers[1].digest;
   ASSERT_TRUE(dest_->HasBlob(old_system));
   // The registry's model gets a new system prompt.
-  built_ = testing::BuildModel(*source_, registry_dir_, testing::SharedModel("stories260K-f32.gguf"),
-                               "library", "stories", "latest", "You are a poet.");
+  built_ =
+      testing::BuildModel(*source_, registry_dir_, testing::SharedModel("stories260K-f32.gguf"),
+                          "library", "stories", "latest", "You are a poet.");
   Status s = Pull();
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto st = Statuses();

@@ -54,7 +54,8 @@ TEST_F(PushTest, UploadsBlobsThenManifestAndPullsBack) {
   Status s = Push();
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::vector<std::string> want = {"retrieving manifest"};
-  for (const Layer& l : built_.manifest.layers) want.push_back("pushing " + l.digest.hex.substr(0, 12));
+  for (const Layer& l : built_.manifest.layers)
+    want.push_back("pushing " + l.digest.hex.substr(0, 12));
   want.push_back("pushing " + built_.config.hex.substr(0, 12));
   want.push_back("pushing manifest");
   want.push_back("success");
