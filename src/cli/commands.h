@@ -29,6 +29,8 @@ Handler SetupCp(CLI::App& sub);
 Handler SetupRm(CLI::App& sub);
 Handler SetupStoreVerify(CLI::App& sub);
 Handler SetupDevSynth(CLI::App& sub);
+Handler SetupPull(CLI::App& sub);
+Handler SetupPush(CLI::App& sub);
 
 // Runs the CLI; returns the exit code.
 int Main(int argc, char** argv);

@@ -18,6 +18,8 @@ const CommandRow kCommands[] = {
     {"list", "List models in the store", SetupList},
     {"cp", "Copy a model", SetupCp},
     {"rm", "Remove models", SetupRm},
+    {"pull", "Pull a model from a registry", SetupPull},
+    {"push", "Push a model to a registry", SetupPush},
     {"store verify", "Re-hash every blob and check every manifest", SetupStoreVerify},
     {"dev synth", "Write a random-weight GGUF with the exact shapes of a named model", SetupDevSynth},
 };
