@@ -4,6 +4,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <cstdio>
+#include <limits>
 
 #include "base/check.h"
 #include "server/connection.h"
@@ -168,12 +169,15 @@ void Connection::Close() {
   beast::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  self_.reset();  // callers hold their own reference
 }
 
 void Connection::ReadHeader() {
   state_ = State::kReadingHeader;
   header_parser_.emplace();
   header_parser_->header_limit(static_cast<uint32_t>(core_.options.max_header_bytes));
+  // Body limits are per route, checked after routing.
+  header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   body_parser_.reset();
   stream_parser_.reset();
   ArmTimer(core_.options.idle_timeout);
@@ -343,6 +347,9 @@ void Connection::Dispatch(const Route& route, Request request) {
     return;
   }
   state_ = State::kHandling;
+  // No socket operation may be pending while the handler works (streamed bodies, a full watch
+  // buffer): the connection keeps itself alive until the exchange ends or it closes.
+  self_ = shared_from_this();
   cancel_ = std::make_shared<CancelToken>();
   link_ = std::make_shared<Link>(core_.gate, weak_from_this(), exchange_,
                                  core_.options.max_stream_backlog);
@@ -407,6 +414,8 @@ void Connection::PeerGone() {
 }
 
 void Connection::EndExchange() {
+  // Callers hold their own reference, so releasing ours cannot destroy `this` here.
+  self_.reset();
   cancel_.reset();
   link_.reset();
   stream_.reset();

@@ -145,6 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HeaderList extra_headers_;  // CORS headers for this exchange's response
   CancelTokenPtr cancel_;
   std::shared_ptr<internal::Responder> link_;
+  std::shared_ptr<Connection> self_;  // set while a handler owns the exchange
   bool watching_ = false;
   bool next_after_watch_ = false;
   std::optional<http::request_parser<http::empty_body>> header_parser_;

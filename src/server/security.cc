@@ -266,7 +266,6 @@ Security::Verdict Security::Check(const Request& request) const {
     v.headers.emplace_back("Vary", "Origin");
     if (request.method == "OPTIONS") {
       Response r = Response::Empty(204);
-      r.headers = v.headers;
       r.Header("Access-Control-Allow-Methods", kAllowMethods);
       r.Header("Access-Control-Allow-Headers", kAllowHeaders);
       r.Header("Access-Control-Max-Age", kMaxAge);
@@ -287,9 +286,7 @@ Security::Verdict Security::Check(const Request& request) const {
     const bool ip_allowed = ip && (IsLoopback(*ip) || IsPrivate(*ip) || IsUnspecified(*ip) ||
                                    IsLocalInterfaceIp(*ip));
     if (!ip_allowed && AllowedHostName(name)) {
-      Response r = Response::Empty(204);
-      r.headers = v.headers;
-      v.response = std::move(r);
+      v.response = Response::Empty(204);
     }
   }
   return v;

@@ -48,7 +48,7 @@ class Security {
 
   struct Verdict {
     std::optional<Response> response;  // answer this instead of routing (403, 204 preflight)
-    HeaderList headers;                // CORS headers for the eventual response
+    HeaderList headers;  // CORS headers for whichever response is sent, `response` included
   };
   // Steps 1 and 2 for `request` (path and headers filled; body not read yet).
   Verdict Check(const Request& request) const;
