@@ -1,6 +1,5 @@
 # Third-party dependencies: Debian packages plus the pinned llama.cpp from scripts/setup.
 find_package(Threads REQUIRED)
-find_package(OpenMP REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
@@ -8,6 +7,10 @@ find_package(fmt REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(Boost 1.81 REQUIRED)  # header-only Asio/Beast
+if(HEARTH_FUZZ)
+  return()  # the fuzz build has no llama.cpp-based modules
+endif()
+find_package(OpenMP REQUIRED)
 
 if(HEARTH_LLAMA_PREFIX)
   list(PREPEND CMAKE_PREFIX_PATH ${HEARTH_LLAMA_PREFIX})

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "cli/commands.h"
+#include "cli/model_ref.h"
 #include "cli/repl.h"
 #include "cli/session.h"
 #include "engine/backend.h"
@@ -32,7 +33,12 @@ void OnInterrupt(int) {
 
 int Run(const RunFlags& f) {
   if (f.verbose) engine::SetBackendVerbose(false);
-  auto session = Session::Open(f.model, f.num_ctx);
+  auto ref = ResolveModelArg(f.model);
+  if (!ref.ok()) {
+    fmt::print(stderr, "Error: {}\n", ref.status().message());
+    return 1;
+  }
+  auto session = Session::Open(std::move(ref).value(), f.num_ctx);
   if (!session.ok()) {
     fmt::print(stderr, "Error: {}\n", session.status().message());
     return 1;
@@ -78,7 +84,8 @@ int Run(const RunFlags& f) {
 
 Handler SetupRun(CLI::App& sub) {
   auto f = std::make_shared<RunFlags>();
-  sub.add_option("model", f->model, "Path of a .gguf model")->required();
+  sub.add_option("model", f->model, "Model name in the store, or path of a .gguf file")
+      ->required();
   sub.add_option("prompt", f->prompt, "Prompt (omit for an interactive session)");
   sub.add_flag("--verbose", f->verbose, "Show timings for the response");
   sub.add_option("--num-ctx", f->num_ctx, "Context window in tokens")

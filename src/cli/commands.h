@@ -22,6 +22,10 @@ struct CommandRow {
 };
 
 Handler SetupRun(CLI::App& sub);
+Handler SetupList(CLI::App& sub);
+Handler SetupCp(CLI::App& sub);
+Handler SetupRm(CLI::App& sub);
+Handler SetupStoreVerify(CLI::App& sub);
 Handler SetupDevSynth(CLI::App& sub);
 
 // Runs the CLI; returns the exit code.

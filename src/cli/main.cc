@@ -13,7 +13,17 @@ namespace {
 
 const CommandRow kCommands[] = {
     {"run", "Run a model: one-shot with a prompt, interactive without", SetupRun},
+    {"list", "List models in the store", SetupList},
+    {"cp", "Copy a model", SetupCp},
+    {"rm", "Remove models", SetupRm},
+    {"store verify", "Re-hash every blob and check every manifest", SetupStoreVerify},
     {"dev synth", "Write a random-weight GGUF with the exact shapes of a named model", SetupDevSynth},
+};
+
+// Help text of command groups (the first word of nested rows).
+const std::map<std::string, const char*> kGroupHelp = {
+    {"store", "Model store maintenance"},
+    {"dev", "Developer tools"},
 };
 
 }  // namespace
@@ -34,7 +44,8 @@ int Main(int argc, char** argv) {
       prefix += parts[i] + " ";
       auto it = groups.find(prefix);
       if (it == groups.end()) {
-        CLI::App* g = parent->add_subcommand(parts[i], "Developer tools");
+        auto help = kGroupHelp.find(parts[i]);
+        CLI::App* g = parent->add_subcommand(parts[i], help == kGroupHelp.end() ? "" : help->second);
         g->require_subcommand(1);
         it = groups.emplace(prefix, g).first;
       }

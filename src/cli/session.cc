@@ -37,6 +37,12 @@ Result<std::unique_ptr<Session>> Session::Open(const std::string& path, int32_t 
   return s;
 }
 
+Result<std::unique_ptr<Session>> Session::Open(ModelRef ref, int32_t num_ctx) {
+  HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, Open(ref.gguf_path, num_ctx));
+  s->resolved_ = std::move(ref.resolved);
+  return s;
+}
+
 Status Session::SetContext(int32_t num_ctx) {
   engine::EngineOptions eo = engine_->options();
   eo.n_ctx = num_ctx;
@@ -58,6 +64,8 @@ Result<engine::Completion> Session::Ask(const std::string& user_text, std::FILE*
   if (!system_.empty()) messages.push_back({"system", system_, "", {}, "", ""});
   messages.insert(messages.end(), history_.begin(), history_.end());
   messages.push_back({"user", user_text, "", {}, "", ""});
+  // Seam for store models: resolved_->template_text (a Go TEMPLATE), system, params_json and
+  // messages_json are applied by the Modelfile/template work; today the GGUF's own template runs.
   HEARTH_ASSIGN_OR_RETURN(auto tmpl, engine::ChatTemplate::Create(model.raw(), ""));
   HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, tmpl->Render(messages, {}));
 

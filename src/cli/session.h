@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/cancel.h"
 #include "chat/message.h"
 #include "chat/options.h"
+#include "cli/model_ref.h"
 #include "engine/engine.h"
 
 namespace hearth::cli {
@@ -19,6 +21,9 @@ class Session {
  public:
   // Loads `path` and starts a one-sequence engine. Exit-code style errors are the caller's.
   static Result<std::unique_ptr<Session>> Open(const std::string& path, int32_t num_ctx);
+  // Same for a command-line model reference (a path, or a store model whose resolved manifest
+  // the session keeps: see resolved()).
+  static Result<std::unique_ptr<Session>> Open(ModelRef ref, int32_t num_ctx);
 
   // Sends `user_text` as the next user turn (or a raw prompt for a template-less model), streams
   // the answer to `out`, appends it to the history. Returns the completion.
@@ -30,6 +35,9 @@ class Session {
   void set_system(std::string s) { system_ = std::move(s); }
   void ClearHistory() { history_.clear(); }
   const engine::ModelInfo& info() const { return engine_->model()->info(); }
+  // The store model this session runs, when it was opened by name. Its template, system,
+  // params and messages layers are not applied yet (the Modelfile/template work plugs in here).
+  const std::optional<store::ResolvedModel>& resolved() const { return resolved_; }
   std::chrono::nanoseconds load_duration() const { return load_duration_; }
   // Recreates the engine with another context size, keeping history and options.
   Status SetContext(int32_t num_ctx);
@@ -47,6 +55,7 @@ class Session {
   std::string system_;
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
   std::chrono::nanoseconds load_duration_{0};
+  std::optional<store::ResolvedModel> resolved_;
 };
 
 }  // namespace hearth::cli

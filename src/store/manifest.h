@@ -1,9 +1,11 @@
 #pragma once
 // Ollama's manifest (Docker Registry v2 schema) and layer media types. Value types.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -25,11 +27,15 @@ inline constexpr char kMediaParams[] = "application/vnd.ollama.image.params";
 inline constexpr char kMediaMessages[] = "application/vnd.ollama.image.messages";
 inline constexpr char kMediaDraft[] = "application/vnd.ollama.image.draft";
 
+inline constexpr size_t kMaxManifestBytes = 16u << 20;
+inline constexpr size_t kMaxManifestLayers = 100'000;  // safetensors models have one per tensor
+
 struct Layer {
   std::string media_type;
   Digest digest;
   uint64_t size = 0;
   std::string from;  // optional, as Ollama writes for layers taken from another model
+  std::string name;  // optional, Ollama's tensor-layer name (e.g. for safetensors models)
 };
 
 struct Manifest {
@@ -38,9 +44,11 @@ struct Manifest {
   Layer config;
   std::vector<Layer> layers;
 
-  // Strict parse: every digest valid, sizes non-negative integers, required fields present.
+  // Strict parse: every digest valid, sizes non-negative integers, required fields present,
+  // schemaVersion 2, at most kMaxManifestBytes of JSON nested at most 32 deep. Unknown fields are
+  // ignored (as Ollama does). InvalidArgument names the field, e.g. "layers[1].digest: ...".
   static Result<Manifest> Parse(std::string_view json);
-  std::string Serialize() const;  // compact JSON, Ollama's field names
+  std::string Serialize() const;  // compact JSON, Ollama's field names and order
   // The first layer of `media_type`, or nullptr.
   const Layer* Find(std::string_view media_type) const;
   // Sum of config and layer sizes (Ollama's model size).

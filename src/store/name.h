@@ -6,6 +6,7 @@
 // or odd characters) — Ollama's CVE-2024-37032 was a digest that escaped the blob directory.
 // Value types; thread-compatible.
 
+#include <compare>
 #include <string>
 #include <string_view>
 
@@ -30,9 +31,12 @@ struct ModelName {
   // Ollama's short display: "model:tag" for the default host and namespace,
   // "ns/model:tag" for the default host, else the full form.
   std::string Display() const;
-  // Relative manifest path "manifests/<host>/<ns>/<model>/<tag>" (validated components).
+  // Relative manifest path "manifests/<host>/<ns>/<model>/<tag>"; empty when Validate() fails,
+  // so a hand-built name can never yield a path outside the store.
   std::string ManifestPath() const;
   bool IsHuggingFace() const { return host == "hf.co" || host == "huggingface.co"; }
+  // OK iff every part follows the rules Parse enforces (for names built field by field).
+  Status Validate() const;
   bool operator==(const ModelName&) const = default;
 };
 
@@ -45,7 +49,10 @@ struct Digest {
   std::string ToString() const { return "sha256:" + hex; }
   // Blob file name "sha256-<hex>".
   std::string FileName() const { return "sha256-" + hex; }
+  // True iff `hex` is 64 lowercase hex characters (for digests built field by field).
+  bool IsValid() const;
   bool operator==(const Digest&) const = default;
+  auto operator<=>(const Digest&) const = default;
 };
 
 }  // namespace hearth::store

@@ -1,0 +1,88 @@
+#include "cli/format.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hearth::cli {
+
+std::string HumanBytes(uint64_t b) {
+  double value;
+  const char* unit;
+  if (b >= 1'000'000'000'000ull) {
+    value = b / 1e12, unit = "TB";
+  } else if (b >= 1'000'000'000ull) {
+    value = b / 1e9, unit = "GB";
+  } else if (b >= 1'000'000ull) {
+    value = b / 1e6, unit = "MB";
+  } else if (b >= 1'000ull) {
+    value = b / 1e3, unit = "KB";
+  } else {
+    return fmt::format("{} B", b);
+  }
+  if (value >= 10 || value == std::trunc(value)) {
+    return fmt::format("{} {}", static_cast<int64_t>(value), unit);
+  }
+  return fmt::format("{:.1f} {}", value, unit);
+}
+
+namespace {
+std::string HumanDuration(std::chrono::system_clock::duration d) {
+  using namespace std::chrono;
+  const int64_t seconds = duration_cast<std::chrono::seconds>(d).count();
+  if (seconds < 1) return "Less than a second";
+  if (seconds == 1) return "1 second";
+  if (seconds < 60) return fmt::format("{} seconds", seconds);
+  const int64_t minutes = duration_cast<std::chrono::minutes>(d).count();
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return fmt::format("{} minutes", minutes);
+  const double exact_hours = duration<double, std::ratio<3600>>(d).count();
+  const int64_t hours = static_cast<int64_t>(std::round(exact_hours));
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return fmt::format("{} hours", hours);
+  if (hours < 24 * 7 * 2) return fmt::format("{} days", hours / 24);
+  if (hours < 24 * 30 * 2) return fmt::format("{} weeks", hours / 24 / 7);
+  if (hours < 24 * 365 * 2) return fmt::format("{} months", hours / 24 / 30);
+  return fmt::format("{} years", static_cast<int64_t>(exact_hours) / 24 / 365);
+}
+}  // namespace
+
+std::string HumanTime(std::chrono::system_clock::time_point t,
+                      std::chrono::system_clock::time_point now, const std::string& zero) {
+  if (t.time_since_epoch().count() == 0) return zero;
+  const auto delta = now - t;
+  if (std::chrono::duration<double, std::ratio<3600>>(delta).count() / 24 / 365 < -20) {
+    return "Forever";
+  }
+  if (delta < delta.zero()) return HumanDuration(-delta) + " from now";
+  return HumanDuration(delta) + " ago";
+}
+
+std::string RenderTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  };
+  measure(header);
+  for (const auto& r : rows) measure(r);
+  std::string out;
+  for (size_t i = 0; i < header.size(); ++i) {
+    out += header[i] + std::string(width[i] - header[i].size(), ' ');
+    out += i + 1 == header.size() ? " " : "    ";
+  }
+  out += "\n";
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < width.size(); ++i) {
+      const std::string& cell = i < r.size() ? r[i] : std::string();
+      out += cell + std::string(width[i] - std::min(width[i], cell.size()), ' ') + "    ";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace hearth::cli
