@@ -22,6 +22,7 @@ struct CommandRow {
 };
 
 Handler SetupRun(CLI::App& sub);
+Handler SetupServe(CLI::App& sub);
 Handler SetupList(CLI::App& sub);
 Handler SetupCp(CLI::App& sub);
 Handler SetupRm(CLI::App& sub);

@@ -12,6 +12,7 @@ namespace hearth::cli {
 namespace {
 
 const CommandRow kCommands[] = {
+    {"serve", "Start the server", SetupServe},
     {"run", "Run a model: one-shot with a prompt, interactive without", SetupRun},
     {"list", "List models in the store", SetupList},
     {"cp", "Copy a model", SetupCp},
