@@ -22,6 +22,7 @@ struct CommandRow {
 };
 
 Handler SetupRun(CLI::App& sub);
+Handler SetupServe(CLI::App& sub);
 Handler SetupList(CLI::App& sub);
 Handler SetupCreate(CLI::App& sub);
 Handler SetupShow(CLI::App& sub);

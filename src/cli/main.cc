@@ -12,6 +12,7 @@ namespace hearth::cli {
 namespace {
 
 const CommandRow kCommands[] = {
+    {"serve", "Start the server", SetupServe},
     {"run", "Run a model: one-shot with a prompt, interactive without", SetupRun},
     {"create", "Create a model from a Modelfile", SetupCreate},
     {"show", "Show information for a model", SetupShow},

@@ -1,0 +1,252 @@
+// The store management API as Ollama's server/routes.go: GET|HEAD /api/tags, POST /api/show,
+// POST /api/copy, DELETE /api/delete. (/api/blobs is in blob_routes.cc.)
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "server/json_body.h"
+#include "server/model_facts.h"
+#include "server/routes.h"
+
+namespace hearth::server {
+
+namespace {
+
+using nlohmann::json;
+using store::ModelName;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Go's %q for the names echoed in error messages.
+std::string Quoted(std::string_view s) { return Dump(json(std::string(s))); }
+
+bool EqualFold(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Handlers' shared state: the store and a cache of /api/tags facts by manifest digest.
+class ModelApi {
+ public:
+  explicit ModelApi(ModelRoutesOptions options) : options_(std::move(options)) {}
+
+  void Tags(const CallPtr& c);
+  void Show(const CallPtr& c);
+  void Copy(const CallPtr& c);
+  void Delete(const CallPtr& c);
+
+ private:
+  store::Store& store() { return *options_.store; }
+  // Details and capabilities of `m`, from the cache when its manifest is unchanged.
+  ModelFacts ListFacts(const store::ListedModel& m);
+
+  ModelRoutesOptions options_;
+  std::mutex mu_;
+  std::unordered_map<std::string, ModelFacts> facts_;  // GUARDED_BY(mu_)
+};
+
+ModelFacts ModelApi::ListFacts(const store::ListedModel& m) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = facts_.find(m.manifest_digest.hex);
+    if (it != facts_.end()) return it->second;
+  }
+  ModelFacts facts;
+  auto resolved = store().Resolve(m.name);
+  if (resolved.ok()) {
+    auto read = ReadModelFacts(store(), *resolved, /*with_model_info=*/false, false);
+    if (read.ok()) facts = std::move(*read);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (facts_.size() > 4096) facts_.clear();
+  facts_[m.manifest_digest.hex] = facts;
+  return facts;
+}
+
+void ModelApi::Tags(const CallPtr& c) {
+  json models = json::array();
+  for (const store::ListedModel& m : store().List()) {
+    ModelFacts facts = ListFacts(m);
+    json item = {{"name", m.name.Display()},
+                 {"model", m.name.Display()},
+                 {"modified_at", FormatTime(m.modified)},
+                 {"size", m.size},
+                 {"digest", m.manifest_digest.hex},
+                 {"details", facts.details}};
+    if (!facts.capabilities.empty()) item["capabilities"] = facts.capabilities;
+    models.push_back(std::move(item));
+  }
+  c->Respond(Response::Json(200, Dump({{"models", models}})));
+}
+
+void ModelApi::Show(const CallPtr& c) {
+  auto body = JsonBody::Parse(c->request().body);
+  if (!body.ok()) {
+    c->RespondStatus(body.status());
+    return;
+  }
+  std::string model, name, system, tmpl;
+  bool verbose = false;
+  const json* request_options = nullptr;
+  for (Status s : {body->String("model", &model), body->String("name", &name),
+                   body->String("system", &system), body->String("template", &tmpl),
+                   body->Bool("verbose", &verbose), body->Object("options", &request_options)}) {
+    if (!s.ok()) {
+      c->RespondStatus(s);
+      return;
+    }
+  }
+  if (model.empty()) model = name;
+  if (model.empty()) {
+    c->RespondError(400, "model is required");
+    return;
+  }
+  auto existing = ExistingName(store(), model);
+  if (!existing.ok()) {
+    c->RespondStatus(existing.status());
+    return;
+  }
+  auto resolved = store().Resolve(*existing);
+  if (!resolved.ok()) {
+    if (resolved.status().code() == StatusCode::kNotFound) {
+      c->RespondError(404, "model '" + existing->Display() + "' not found");
+    } else {
+      c->RespondStatus(resolved.status());
+    }
+    return;
+  }
+  const store::ResolvedModel& m = *resolved;
+  auto facts = ReadModelFacts(store(), m, /*with_model_info=*/true, verbose);
+  if (!facts.ok()) {
+    c->RespondError(500, facts.status().message());
+    return;
+  }
+  json resp = json::object();
+  if (!m.license.empty()) resp["license"] = m.license;
+  if (options_.format_modelfile) {
+    auto text = options_.format_modelfile(m);
+    if (!text.ok()) {
+      c->RespondError(500, text.status().message());
+      return;
+    }
+    if (!text->empty()) resp["modelfile"] = *text;
+  }
+  if (options_.format_parameters) {
+    auto text = options_.format_parameters(m.params_json);
+    if (!text.ok()) {
+      c->RespondError(500, text.status().message());
+      return;
+    }
+    if (!text->empty()) resp["parameters"] = *text;
+  }
+  const std::string& template_text = m.template_text.empty() ? facts->chat_template
+                                                             : m.template_text;
+  if (!template_text.empty()) resp["template"] = template_text;
+  const std::string& shown_system = system.empty() ? m.system : system;
+  if (!shown_system.empty()) resp["system"] = shown_system;
+  resp["details"] = facts->details;
+  json messages = json::parse(m.messages_json, nullptr, false);
+  if (messages.is_array() && !messages.empty()) {
+    json out = json::array();
+    for (const json& msg : messages) {
+      if (!msg.is_object()) continue;
+      out.push_back({{"role", msg.value("role", "")}, {"content", msg.value("content", "")}});
+    }
+    resp["messages"] = out;
+  }
+  resp["model_info"] = facts->model_info;
+  if (!facts->tensors.empty()) resp["tensors"] = facts->tensors;
+  if (!facts->capabilities.empty()) resp["capabilities"] = facts->capabilities;
+  resp["modified_at"] = FormatTime(m.modified);
+  c->Respond(Response::Json(200, Dump(resp)));
+}
+
+void ModelApi::Copy(const CallPtr& c) {
+  auto body = JsonBody::Parse(c->request().body);
+  if (!body.ok()) {
+    c->RespondStatus(body.status());
+    return;
+  }
+  std::string source, destination;
+  for (Status s : {body->String("source", &source), body->String("destination", &destination)}) {
+    if (!s.ok()) {
+      c->RespondStatus(s);
+      return;
+    }
+  }
+  auto src = ExistingName(store(), source);
+  if (!src.ok()) {
+    c->RespondError(400, "source " + Quoted(source) + " is invalid");
+    return;
+  }
+  auto dst = ExistingName(store(), destination);
+  if (!dst.ok()) {
+    c->RespondError(400, "destination " + Quoted(destination) + " is invalid");
+    return;
+  }
+  Status s = store().Copy(*src, *dst);
+  if (s.code() == StatusCode::kNotFound) {
+    c->RespondError(404, "model " + Quoted(source) + " not found");
+  } else if (!s.ok()) {
+    c->RespondStatus(s);
+  } else {
+    c->Respond(Response::Empty(200));
+  }
+}
+
+void ModelApi::Delete(const CallPtr& c) {
+  auto body = JsonBody::Parse(c->request().body);
+  if (!body.ok()) {
+    c->RespondStatus(body.status());
+    return;
+  }
+  std::string model, name;
+  for (Status s : {body->String("model", &model), body->String("name", &name)}) {
+    if (!s.ok()) {
+      c->RespondStatus(s);
+      return;
+    }
+  }
+  const std::string requested = model.empty() ? name : model;
+  auto existing = ExistingName(store(), requested);
+  if (!existing.ok()) {
+    c->RespondError(400, "name " + Quoted(requested) + " is invalid");
+    return;
+  }
+  Status s = store().Delete(*existing);
+  if (s.code() == StatusCode::kNotFound) {
+    c->RespondError(404, "model '" + requested + "' not found");
+  } else if (!s.ok()) {
+    c->RespondStatus(s);
+  } else {
+    c->Respond(Response::Empty(200));
+  }
+}
+
+}  // namespace
+
+Result<ModelName> ExistingName(const store::Store& store, std::string_view text) {
+  HEARTH_ASSIGN_OR_RETURN(ModelName name, ModelName::Parse(text));
+  if (store.ReadManifestBytes(name).ok()) return name;
+  for (const store::ListedModel& m : store.List()) {
+    if (EqualFold(m.name.Full(), name.Full())) return m.name;
+  }
+  return name;
+}
+
+void AddModelRoutes(Router& router, ModelRoutesOptions options) {
+  store::Store* store = options.store;
+  auto api = std::make_shared<ModelApi>(std::move(options));
+  router.Add("GET", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
+  router.Add("HEAD", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
+  router.Add("POST", "/api/show", [api](const CallPtr& c) { api->Show(c); });
+  router.Add("POST", "/api/copy", [api](const CallPtr& c) { api->Copy(c); });
+  router.Add("DELETE", "/api/delete", [api](const CallPtr& c) { api->Delete(c); });
+  AddBlobRoutes(router, store);
+}
+
+}  // namespace hearth::server

@@ -1,0 +1,50 @@
+#pragma once
+// The endpoints of `hearth serve` that need no engine: liveness and version, the store
+// management API as Ollama's server/routes.go (tags, show, copy, delete, blobs), and the read
+// side of the registry protocol so that one hearth can be another's mirror. Handlers validate
+// every field strictly (a wrong type is a 400 naming the field) and answer Ollama's shapes.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "server/router.h"
+#include "store/store.h"
+
+namespace hearth::server {
+
+// GET|HEAD / ("Ollama is running", as clients probe it), GET|HEAD /health, GET|HEAD
+// /api/version ({"version": version}). / and /health are public (no API key).
+void AddGeneralRoutes(Router& router, const std::string& version);
+
+struct ModelRoutesOptions {
+  store::Store* store = nullptr;  // not owned; must outlive the server
+  // /api/show's "parameters" text from the params layer JSON, and its "modelfile" text; when
+  // unset, the field is left out.
+  std::function<Result<std::string>(std::string_view params_json)> format_parameters;
+  std::function<Result<std::string>(const store::ResolvedModel&)> format_modelfile;
+};
+
+// GET|HEAD /api/tags, POST /api/show, POST /api/copy, DELETE /api/delete, and the blob routes.
+void AddModelRoutes(Router& router, ModelRoutesOptions options);
+
+// HEAD /api/blobs/:digest (200, 404) and POST /api/blobs/:digest: the body streams into the
+// store (any size), GGUF bodies are validated before they are published; 201 created, 200 when
+// the blob already exists, 400 on a digest mismatch or an invalid GGUF.
+void AddBlobRoutes(Router& router, store::Store* store);
+
+// The registry read side (Docker Registry HTTP API v2 as Ollama's client uses it): GET /v2/,
+// GET|HEAD /v2/:namespace/:model/manifests/:tag (the stored manifest bytes, manifest media type,
+// Docker-Content-Digest) and GET|HEAD /v2/:namespace/:model/blobs/:digest (Range requests,
+// exact Content-Length). A manifest is looked up under registry.ollama.ai first, then under any
+// other host in the store. Invalid names or digests: 400; unknown ones: 404 (Docker error JSON).
+void AddRegistryRoutes(Router& router, store::Store* store);
+
+// Resolves `text` to the name of an existing model the way Ollama's getExistingName does: the
+// exact name if its manifest exists, else the stored name that matches case-insensitively, else
+// the parsed name (whose lookups then fail NotFound). InvalidArgument for an invalid name.
+Result<store::ModelName> ExistingName(const store::Store& store, std::string_view text);
+
+}  // namespace hearth::server
