@@ -43,6 +43,7 @@ struct Transfer {
   bool headers_too_large = false;
   bool body_too_large = false;
   bool sink_stopped = false;
+  bool error_body_cut = false;  // an error body hit its cap: the transfer was stopped
   bool stalled = false;
   bool cancelled = false;
   uint64_t upload_pos = 0;
@@ -108,10 +109,11 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
       t->body_too_large = true;
       return 0;
     }
-    // Error bodies only feed messages: keep the head, drop the rest.
+    // Error bodies only feed messages: keep the head and stop (an endless one must not hang us).
     t->resp.body.append(data, cap - t->resp.body.size());
     t->resp.body_bytes += len;
-    return len;
+    t->error_body_cut = true;
+    return 0;
   }
   t->resp.body.append(data, len);
   t->resp.body_bytes += len;
@@ -340,6 +342,7 @@ Result<Response> Perform(const Request& req) {
                                                 std::to_string(ms / 1000) + "." +
                                                 std::to_string(ms % 1000 / 100) + "s)");
   }
+  if (t.error_body_cut) return std::move(t.resp);
   if (t.sink_stopped) {
     if (req.sink_error && !req.sink_error->ok()) return *req.sink_error;
     return std::move(t.resp);

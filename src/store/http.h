@@ -36,7 +36,7 @@ struct Request {
   // headers in `head`. Returning false stops the transfer: Perform then returns `*sink_error` when
   // that is set and not OK, else the response received so far. Without a sink the body is
   // collected, and more than max_body bytes is kResourceExhausted. Bodies of other answers are
-  // always collected, truncated to 64 KiB (they only feed error messages).
+  // always collected, and cut (the transfer stopped) at 64 KiB: they only feed error messages.
   struct Head;
   std::function<bool(const Head& head, const char* data, size_t size)> sink;
   Status* sink_error = nullptr;

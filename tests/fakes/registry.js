@@ -15,6 +15,8 @@
 //   --redirects N       blob GETs: N redirects (/r/1/... /r/N/...) before the bytes
 //   --redirect-loop     blob GETs: redirect forever between /loop/a/... and /loop/b/...
 //   --redirect-host H   the last redirect names host H (e.g. localhost): a "CDN" on another origin
+//   --redirect-to URL   blob GETs: redirect to URL (any string, e.g. file:///etc/passwd)
+//   --endless-error     manifest GETs: a 500 whose body never ends
 //   --status-5xx        /v2/ requests answer 503
 //   --auth              /v2/ requests need "Authorization: Bearer <token>" from GET /token
 //   --realm URL         the realm the Bearer challenge names (default this server's /token)
@@ -52,6 +54,8 @@ function parseArgs(argv) {
       case '--redirects': o.redirects = Number(next()); break;
       case '--redirect-loop': o.redirectLoop = true; break;
       case '--redirect-host': o.redirectHost = next(); break;
+      case '--redirect-to': o.redirectTo = next(); break;
+      case '--endless-error': o.endlessError = true; break;
       case '--status-5xx': o.status5xx = true; break;
       case '--auth': o.auth = true; break;
       case '--realm': o.realm = next(); break;
@@ -200,6 +204,13 @@ function handleV2(req, res, entry, url) {
       writeAtomic(file, req.body);
       return send(res, entry, 201, {Location: url.pathname});
     }
+    if (opts.endlessError && req.method === 'GET') {
+      entry.status = 500;
+      res.writeHead(500, {'Content-Type': 'text/plain'});
+      const junk = Buffer.alloc(64 * 1024, 'e');
+      const more = () => { if (!res.destroyed) res.write(junk, () => setImmediate(more)); };
+      return more();
+    }
     if (opts.manifest404 && fault('manifest-404')) {
       return registryError(res, entry, 404, 'MANIFEST_UNKNOWN', 'manifest unknown');
     }
@@ -227,6 +238,9 @@ function handleV2(req, res, entry, url) {
   if (kind === 'blobs' && /^sha256:[0-9a-f]{64}$/.test(rest)) {
     const hex = rest.slice(7);
     const faulty = !opts.faultDigest || opts.faultDigest === hex;
+    if (req.method === 'GET' && faulty && opts.redirectTo) {
+      return send(res, entry, 302, {Location: opts.redirectTo});
+    }
     if (req.method === 'GET' && faulty && opts.redirectLoop) {
       return send(res, entry, 302, {Location: `/loop/a${url.pathname}`});
     }

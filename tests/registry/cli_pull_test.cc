@@ -66,6 +66,17 @@ class CliPullTest : public ::testing::Test {
     EXPECT_EQ(testing::PartialFiles(**s), std::vector<std::string>{});
   }
 
+  // True once some part state file of the model records completed bytes.
+  bool ProgressRecorded() const {
+    for (const std::string& f : testing::FilesIn(dest_root_ + "/blobs")) {
+      if (f.find(built_.model.hex + "-partial-") == std::string::npos) continue;
+      const std::string state = testing::ReadAll(dest_root_ + "/blobs/" + f);
+      const size_t at = state.find("\"Completed\":");
+      if (at != std::string::npos && state.compare(at + 12, 2, "0}") != 0) return true;
+    }
+    return false;
+  }
+
   uint64_t ModelBytesServed() const {
     uint64_t bytes = 0;
     for (const auto& r : reg_->Log()) {
@@ -143,10 +154,22 @@ TEST_F(CliPullTest, KillNineAtRandomPointsThenResume) {
   ASSERT_TRUE(reg_);
   std::mt19937 rng(20261123);
   std::uniform_int_distribution<int> when_ms(30, 700);
+  std::uniform_int_distribution<int> after_ms(0, 400);
   int mid_download = 0;
   for (int round = 0; round < 6; ++round) {
     Child c = Hearth({"pull", "--insecure", Name()});
-    std::this_thread::sleep_for(std::chrono::milliseconds(when_ms(rng)));
+    if (round % 2 == 0) {
+      // Any moment from start-up on.
+      std::this_thread::sleep_for(std::chrono::milliseconds(when_ms(rng)));
+    } else {
+      // A moment after some progress was recorded (so there is something to resume), however
+      // slowly the binary starts.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!ProgressRecorded() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(after_ms(rng)));
+    }
     ::kill(c.pid, SIGKILL);
     testing::Wait(c, std::chrono::seconds(10));
     // Whatever the moment, the store verifies clean, and a manifest only ever names a

@@ -263,6 +263,48 @@ TEST_F(PullTest, RefusesRedirectLoop) {
   ExpectNothingWritten(/*partials_ok=*/true);
 }
 
+TEST_F(PullTest, RefusesRedirectToOtherSchemes) {
+  for (const char* to : {"file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://x/"}) {
+    StartRegistry({"--redirect-to", to, "--fault-digest", built_.model.hex});
+    Status s = Pull();
+    ASSERT_FALSE(s.ok()) << to;
+    EXPECT_NE(s.message().find("redirect from http://" + reg_->host() + "/v2/"), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("unsupported URL scheme"), std::string::npos) << s.message();
+    ExpectNothingWritten(/*partials_ok=*/true);
+  }
+}
+
+TEST_F(PullTest, EndlessErrorBodyDoesNotHang) {
+  StartRegistry({"--endless-error"});
+  RegistryOptions o = testing::TestOptions();
+  o.max_retries = 1;
+  Status s = Pull(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.message();
+  ExpectNothingWritten(/*partials_ok=*/false);
+}
+
+TEST_F(PullTest, EmptyLayerNeedsNoRequest) {
+  auto empty = source_->PutBytes("");
+  ASSERT_TRUE(empty.ok());
+  fs::copy_file(source_->BlobPath(*empty), registry_dir_ + "/blobs/" + empty->FileName());
+  Manifest m = built_.manifest;
+  Layer l;
+  l.media_type = kMediaLicense;
+  l.digest = *empty;
+  l.size = 0;
+  m.layers.push_back(l);
+  PutManifest("withempty", m.Serialize());
+  StartRegistry();
+  Status s = Pull(testing::TestOptions(), "withempty");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(dest_->HasBlob(*empty));
+  for (const auto& r : reg_->Log()) EXPECT_EQ(r.path.find(empty->hex), std::string::npos);
+  EXPECT_TRUE(dest_->Verify(false).ok());
+  EXPECT_TRUE(testing::PartialFiles(*dest_).empty());
+}
+
 TEST_F(PullTest, BearerChallengeThenTokenAndNoTokenToOtherHosts) {
   StartRegistry({"--auth", "--redirects", "2", "--redirect-host", "localhost", "--fault-digest",
                  built_.model.hex});
