@@ -1,7 +1,6 @@
 #include "chat/template_value.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "chat/go_format.h"
@@ -28,11 +27,14 @@ TemplateValue FromJsonValue(const nlohmann::ordered_json& j, int depth) {
   using V = nlohmann::ordered_json::value_t;
   if (depth > kMaxJsonDepth) return TemplateValue();
   switch (j.type()) {
-    case V::boolean: return TemplateValue::Bool(j.get<bool>());
+    case V::boolean:
+      return TemplateValue::Bool(j.get<bool>());
     case V::number_integer:
     case V::number_unsigned:
-    case V::number_float: return TemplateValue::Float(j.get<double>());
-    case V::string: return TemplateValue::String(j.get<std::string>());
+    case V::number_float:
+      return TemplateValue::Float(j.get<double>());
+    case V::string:
+      return TemplateValue::String(j.get<std::string>());
     case V::array: {
       std::vector<TemplateValue> items;
       for (const auto& e : j) items.push_back(FromJsonValue(e, depth + 1));
@@ -45,20 +47,29 @@ TemplateValue FromJsonValue(const nlohmann::ordered_json& j, int depth) {
       }
       return TemplateValue::Map(std::move(entries));
     }
-    default: return TemplateValue();
+    default:
+      return TemplateValue();
   }
 }
 
 bool IsEmptyForJson(const TemplateValue& v) {
   switch (v.kind()) {
-    case TemplateValue::Kind::kNil: return true;
-    case TemplateValue::Kind::kBool: return !v.boolean();
-    case TemplateValue::Kind::kInt: return v.integer() == 0;
-    case TemplateValue::Kind::kFloat: return v.floating() == 0;
-    case TemplateValue::Kind::kString: return v.str().empty();
-    case TemplateValue::Kind::kList: return v.items().empty();
-    case TemplateValue::Kind::kMap: return v.entries().empty();
-    case TemplateValue::Kind::kRecord: return false;
+    case TemplateValue::Kind::kNil:
+      return true;
+    case TemplateValue::Kind::kBool:
+      return !v.boolean();
+    case TemplateValue::Kind::kInt:
+      return v.integer() == 0;
+    case TemplateValue::Kind::kFloat:
+      return v.floating() == 0;
+    case TemplateValue::Kind::kString:
+      return v.str().empty();
+    case TemplateValue::Kind::kList:
+      return v.items().empty();
+    case TemplateValue::Kind::kMap:
+      return v.entries().empty();
+    case TemplateValue::Kind::kRecord:
+      return false;
   }
   return false;
 }
@@ -106,8 +117,10 @@ TemplateValue TemplateValue::Map(Entries entries, bool keep_order) {
   for (auto& e : entries) {
     auto it = std::find_if(unique.begin(), unique.end(),
                            [&](const auto& u) { return u.first == e.first; });
-    if (it != unique.end()) it->second = std::move(e.second);
-    else unique.push_back(std::move(e));
+    if (it != unique.end())
+      it->second = std::move(e.second);
+    else
+      unique.push_back(std::move(e));
   }
   if (!keep_order) {
     std::sort(unique.begin(), unique.end(),
@@ -171,14 +184,22 @@ const std::string& TemplateValue::type_name() const { return s_; }
 
 bool TemplateValue::Truth() const {
   switch (kind_) {
-    case Kind::kNil: return false;
-    case Kind::kBool: return b_;
-    case Kind::kInt: return i_ != 0;
-    case Kind::kFloat: return f_ != 0;
-    case Kind::kString: return !s_.empty();
-    case Kind::kList: return !items().empty();
-    case Kind::kMap: return !entries().empty();
-    case Kind::kRecord: return true;
+    case Kind::kNil:
+      return false;
+    case Kind::kBool:
+      return b_;
+    case Kind::kInt:
+      return i_ != 0;
+    case Kind::kFloat:
+      return f_ != 0;
+    case Kind::kString:
+      return !s_.empty();
+    case Kind::kList:
+      return !items().empty();
+    case Kind::kMap:
+      return !entries().empty();
+    case Kind::kRecord:
+      return true;
   }
   return false;
 }
@@ -198,14 +219,22 @@ const TemplateValue* TemplateValue::Lookup(std::string_view key) const {
 
 std::string TemplateValue::GoType() const {
   switch (kind_) {
-    case Kind::kNil: return "<nil>";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float64";
-    case Kind::kString: return "string";
-    case Kind::kList: return "[]interface {}";
-    case Kind::kMap: return "map[string]interface {}";
-    case Kind::kRecord: return (pointer_ ? "*" : "") + s_;
+    case Kind::kNil:
+      return "<nil>";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float64";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "[]interface {}";
+    case Kind::kMap:
+      return "map[string]interface {}";
+    case Kind::kRecord:
+      return (pointer_ ? "*" : "") + s_;
   }
   return "?";
 }
@@ -214,11 +243,16 @@ std::string TemplateValue::Print() const {
   if (print_) return *print_;
   if (prints_json_) return Json();
   switch (kind_) {
-    case Kind::kNil: return "<nil>";
-    case Kind::kBool: return b_ ? "true" : "false";
-    case Kind::kInt: return std::to_string(i_);
-    case Kind::kFloat: return GoFormatFloat(f_);
-    case Kind::kString: return s_;
+    case Kind::kNil:
+      return "<nil>";
+    case Kind::kBool:
+      return b_ ? "true" : "false";
+    case Kind::kInt:
+      return std::to_string(i_);
+    case Kind::kFloat:
+      return GoFormatFloat(f_);
+    case Kind::kString:
+      return s_;
     case Kind::kList: {
       std::string out = "[";
       for (size_t i = 0; i < items().size(); ++i) {
@@ -257,11 +291,21 @@ void TemplateValue::AppendJson(std::string& out) const {
     return;
   }
   switch (kind_) {
-    case Kind::kNil: out += "null"; return;
-    case Kind::kBool: out += b_ ? "true" : "false"; return;
-    case Kind::kInt: out += std::to_string(i_); return;
-    case Kind::kFloat: out += GoJsonFloat(f_); return;
-    case Kind::kString: AppendGoJsonString(out, s_); return;
+    case Kind::kNil:
+      out += "null";
+      return;
+    case Kind::kBool:
+      out += b_ ? "true" : "false";
+      return;
+    case Kind::kInt:
+      out += std::to_string(i_);
+      return;
+    case Kind::kFloat:
+      out += GoJsonFloat(f_);
+      return;
+    case Kind::kString:
+      AppendGoJsonString(out, s_);
+      return;
     case Kind::kList: {
       if (container_nil_) {
         out += "null";
@@ -317,10 +361,14 @@ std::string TemplateValue::Json() const {
 
 int64_t TemplateValue::Length() const {
   switch (kind_) {
-    case Kind::kString: return static_cast<int64_t>(s_.size());
-    case Kind::kList: return static_cast<int64_t>(items().size());
-    case Kind::kMap: return static_cast<int64_t>(entries().size());
-    default: return -1;
+    case Kind::kString:
+      return static_cast<int64_t>(s_.size());
+    case Kind::kList:
+      return static_cast<int64_t>(items().size());
+    case Kind::kMap:
+      return static_cast<int64_t>(entries().size());
+    default:
+      return -1;
   }
 }
 

@@ -28,7 +28,8 @@ std::vector<Rune> Decode(std::string_view text) {
                            (u8(text[0]) == 0xfe && u8(text[1]) == 0xff))) {
     const bool le = u8(text[0]) == 0xff;
     for (size_t i = 2; i + 1 < text.size(); i += 2) {
-      uint32_t u = le ? (u8(text[i]) | (u8(text[i + 1]) << 8)) : ((u8(text[i]) << 8) | u8(text[i + 1]));
+      uint32_t u =
+          le ? (u8(text[i]) | (u8(text[i + 1]) << 8)) : ((u8(text[i]) << 8) | u8(text[i + 1]));
       if (u >= 0xd800 && u <= 0xdbff && i + 3 < text.size()) {
         const uint32_t lo = le ? (u8(text[i + 2]) | (u8(text[i + 3]) << 8))
                                : ((u8(text[i + 2]) << 8) | u8(text[i + 3]));
@@ -314,17 +315,28 @@ class Parser {
 
 const char* DirectiveName(Directive d) {
   switch (d) {
-    case Directive::kFrom: return "FROM";
-    case Directive::kParameter: return "PARAMETER";
-    case Directive::kTemplate: return "TEMPLATE";
-    case Directive::kSystem: return "SYSTEM";
-    case Directive::kAdapter: return "ADAPTER";
-    case Directive::kLicense: return "LICENSE";
-    case Directive::kMessage: return "MESSAGE";
-    case Directive::kDraft: return "DRAFT";
-    case Directive::kRequires: return "REQUIRES";
-    case Directive::kRenderer: return "RENDERER";
-    case Directive::kParser: return "PARSER";
+    case Directive::kFrom:
+      return "FROM";
+    case Directive::kParameter:
+      return "PARAMETER";
+    case Directive::kTemplate:
+      return "TEMPLATE";
+    case Directive::kSystem:
+      return "SYSTEM";
+    case Directive::kAdapter:
+      return "ADAPTER";
+    case Directive::kLicense:
+      return "LICENSE";
+    case Directive::kMessage:
+      return "MESSAGE";
+    case Directive::kDraft:
+      return "DRAFT";
+    case Directive::kRequires:
+      return "REQUIRES";
+    case Directive::kRenderer:
+      return "RENDERER";
+    case Directive::kParser:
+      return "PARSER";
   }
   return "?";
 }
