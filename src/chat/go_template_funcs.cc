@@ -143,8 +143,8 @@ Result<TemplateValue> Slice(const Args& a) {
     return TemplateValue::String(
         item.str().substr(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1] - idx[0])));
   }
-  return TemplateValue::List(
-      std::vector<TemplateValue>(item.items().begin() + idx[0], item.items().begin() + idx[1]));
+  // Go slices share the backing array; so does SubList (O(1), the $last idiom stays cheap).
+  return item.SubList(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1]));
 }
 
 // fmt.Sprint: a space between operands when neither is a string.

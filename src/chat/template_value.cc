@@ -8,10 +8,6 @@
 namespace hearth::chat {
 namespace {
 
-const std::vector<TemplateValue>& EmptyList() {
-  static const std::vector<TemplateValue> empty;
-  return empty;
-}
 const TemplateValue::Entries& EmptyEntries() {
   static const TemplateValue::Entries empty;
   return empty;
@@ -103,6 +99,7 @@ TemplateValue TemplateValue::String(std::string s) {
 TemplateValue TemplateValue::List(std::vector<TemplateValue> items) {
   TemplateValue v;
   v.kind_ = Kind::kList;
+  v.list_size_ = items.size();
   v.list_ = std::make_shared<const std::vector<TemplateValue>>(std::move(items));
   return v;
 }
@@ -171,8 +168,18 @@ TemplateValue TemplateValue::WithPrint(std::string text) const {
   return v;
 }
 
-const std::vector<TemplateValue>& TemplateValue::items() const {
-  return list_ ? *list_ : EmptyList();
+std::span<const TemplateValue> TemplateValue::items() const {
+  if (!list_) return {};
+  return std::span<const TemplateValue>(*list_).subspan(list_begin_, list_size_);
+}
+
+TemplateValue TemplateValue::SubList(size_t begin, size_t end) const {
+  TemplateValue v = *this;
+  v.container_nil_ = false;
+  if (!v.list_) v.list_ = std::make_shared<const std::vector<TemplateValue>>();
+  v.list_begin_ = list_begin_ + begin;
+  v.list_size_ = end - begin;
+  return v;
 }
 const TemplateValue::Entries& TemplateValue::entries() const {
   return map_ ? *map_ : EmptyEntries();

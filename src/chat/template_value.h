@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,11 +60,15 @@ class TemplateValue {
   double floating() const { return f_; }
   const std::string& str() const { return s_; }
   // REQUIRES: kind() is kList / kMap / kRecord respectively (empty for nil containers).
-  const std::vector<TemplateValue>& items() const;
+  std::span<const TemplateValue> items() const;
   const Entries& entries() const;
   const std::vector<Field>& fields() const;
   const std::string& type_name() const;
   bool is_nil_container() const { return container_nil_; }
+
+  // A list sharing this list's items [begin, end) (Go's s[i:j], O(1)). REQUIRES: kind() is kList
+  // and begin <= end <= items().size().
+  TemplateValue SubList(size_t begin, size_t end) const;
 
   // Go's template truth: false, 0, "", nil and empty containers are false; structs are true.
   bool Truth() const;
@@ -89,6 +94,8 @@ class TemplateValue {
   bool pointer_ = false;
   bool prints_json_ = false;
   std::shared_ptr<const std::vector<TemplateValue>> list_;
+  size_t list_begin_ = 0;  // the slice of *list_ this value shows
+  size_t list_size_ = 0;
   std::shared_ptr<const Entries> map_;
   std::shared_ptr<const std::vector<Field>> fields_;
   std::shared_ptr<const std::string> json_;   // custom marshalled form
