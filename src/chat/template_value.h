@@ -31,13 +31,13 @@ class TemplateValue {
   static TemplateValue Int(int64_t i);
   static TemplateValue Float(double f);
   static TemplateValue String(std::string s);
-  // A Go slice; `nil_slice` models a nil slice (prints "[]", marshals "null").
+  // A Go slice. NilList() is a nil slice: it prints "[]" but marshals as "null".
   static TemplateValue List(std::vector<TemplateValue> items);
   static TemplateValue NilList();
   // A Go map with string keys. Entries are sorted by key (as Go prints, ranges and marshals
   // maps) unless `keep_order` (Ollama's ordered maps). Later duplicates replace earlier ones.
   static TemplateValue Map(Entries entries, bool keep_order = false);
-  static TemplateValue NilMap();
+  static TemplateValue NilMap();  // a nil map: prints "map[]", marshals as "null"
   // A Go struct (`pointer`: a pointer to one, printed "&{...}").
   static TemplateValue Record(std::string type_name, std::vector<Field> fields,
                               bool pointer = false);
