@@ -74,10 +74,14 @@ int32_t DecodeUtf8(std::string_view s, size_t i, size_t& len) {
   if (b0 < 0x80) return b0;
   int n = 0;
   int32_t cp = 0;
-  if ((b0 & 0xe0) == 0xc0) n = 1, cp = b0 & 0x1f;
-  else if ((b0 & 0xf0) == 0xe0) n = 2, cp = b0 & 0x0f;
-  else if ((b0 & 0xf8) == 0xf0) n = 3, cp = b0 & 0x07;
-  else return -1;
+  if ((b0 & 0xe0) == 0xc0)
+    n = 1, cp = b0 & 0x1f;
+  else if ((b0 & 0xf0) == 0xe0)
+    n = 2, cp = b0 & 0x0f;
+  else if ((b0 & 0xf8) == 0xf0)
+    n = 3, cp = b0 & 0x07;
+  else
+    return -1;
   if (i + static_cast<size_t>(n) >= s.size()) return -1;  // truncated
   for (int k = 1; k <= n; ++k) {
     const auto b = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
@@ -144,13 +148,27 @@ void AppendGoJsonString(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == '<' || c == '>' || c == '&') {
             out += "\\u00";
@@ -201,18 +219,35 @@ std::string GoQuote(std::string_view s) {
       out.append(s.substr(i, len));
     } else {
       switch (cp) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
         default: {
           char buf[16];
-          if (cp < 0x20 || cp == 0x7f) std::snprintf(buf, sizeof(buf), "\\x%02x", cp);
-          else if (cp < 0x10000) std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
-          else std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
+          if (cp < 0x20 || cp == 0x7f)
+            std::snprintf(buf, sizeof(buf), "\\x%02x", cp);
+          else if (cp < 0x10000)
+            std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
+          else
+            std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
           out += buf;
         }
       }

@@ -23,7 +23,9 @@ void PipeIdentifiers(const Pipe& p, std::vector<std::string>& out);
 
 void OperandIdentifiers(const Operand& op, std::vector<std::string>& out) {
   switch (op.kind) {
-    case Operand::Kind::kField: out.insert(out.end(), op.fields.begin(), op.fields.end()); break;
+    case Operand::Kind::kField:
+      out.insert(out.end(), op.fields.begin(), op.fields.end());
+      break;
     case Operand::Kind::kVariable:
       out.push_back(op.name);
       out.insert(out.end(), op.fields.begin(), op.fields.end());
@@ -31,7 +33,8 @@ void OperandIdentifiers(const Operand& op, std::vector<std::string>& out) {
     case Operand::Kind::kPipe:
       if (op.fields.empty()) PipeIdentifiers(*op.pipe, out);  // a ChainNode contributes nothing
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -82,7 +85,8 @@ class Cutter {
         copy.pipe = std::move(pipe);
         return copy;
       }
-      default: return copy;
+      default:
+        return copy;
     }
   }
 
@@ -189,10 +193,25 @@ class TagFinder {
 }  // namespace
 
 const std::vector<std::string>& TemplateFunctionNames() {
-  static const std::vector<std::string> names = {
-      "and",   "or",    "not",    "eq",   "ne",          "lt",           "le",
-      "gt",    "ge",    "len",    "index", "slice",      "print",        "printf",
-      "println", "json", "currentDate", "yesterdayDate", "toTypeScriptType"};
+  static const std::vector<std::string> names = {"and",
+                                                 "or",
+                                                 "not",
+                                                 "eq",
+                                                 "ne",
+                                                 "lt",
+                                                 "le",
+                                                 "gt",
+                                                 "ge",
+                                                 "len",
+                                                 "index",
+                                                 "slice",
+                                                 "print",
+                                                 "printf",
+                                                 "println",
+                                                 "json",
+                                                 "currentDate",
+                                                 "yesterdayDate",
+                                                 "toTypeScriptType"};
   return names;
 }
 

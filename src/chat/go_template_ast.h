@@ -28,7 +28,7 @@ struct Operand {
     kDot,       // .
     kNil,
     kBool,
-    kNumber,    // is_int: int64 `i`, else float `f`
+    kNumber,  // is_int: int64 `i`, else float `f`
     kString,
     kFunction,  // an identifier: a function call with no arguments when used as an operand
     kPipe,      // (pipeline), with `fields` when chained: (pipeline).A.B

@@ -80,17 +80,24 @@ class Exec {
   Status WalkNode(const TemplateValue& dot, const Node& n, Flow& flow) {
     EXEC_TRY(Step(n.pos));
     switch (n.kind) {
-      case Node::Kind::kText: return Write(n.text);
+      case Node::Kind::kText:
+        return Write(n.text);
       case Node::Kind::kAction: {
         HEARTH_ASSIGN_OR_RETURN(TemplateValue v, EvalPipeline(dot, *n.pipe));
         if (!n.pipe->decl.empty()) return Status();
         return Write(v.is_nil() ? std::string("<no value>") : v.Print());
       }
       case Node::Kind::kIf:
-      case Node::Kind::kWith: return IfOrWith(dot, n, flow);
-      case Node::Kind::kRange: return Range(dot, n, flow);
-      case Node::Kind::kBreak: flow = Flow::kBreak; return Status();
-      case Node::Kind::kContinue: flow = Flow::kContinue; return Status();
+      case Node::Kind::kWith:
+        return IfOrWith(dot, n, flow);
+      case Node::Kind::kRange:
+        return Range(dot, n, flow);
+      case Node::Kind::kBreak:
+        flow = Flow::kBreak;
+        return Status();
+      case Node::Kind::kContinue:
+        flow = Flow::kContinue;
+        return Status();
     }
     return Status();
   }
@@ -156,7 +163,8 @@ class Exec {
           if (flow == Flow::kBreak) break;
         }
         break;
-      case Kind::kNil: break;  // a nil value ranges over nothing, as in Go
+      case Kind::kNil:
+        break;  // a nil value ranges over nothing, as in Go
       default:
         s = ErrorAt(n.pipe->pos, "range can't iterate over " + v.Print());
     }
@@ -189,43 +197,57 @@ class Exec {
     const Operand& first = c.args[0];
     const bool has_args = c.args.size() > 1 || final.has_value();
     switch (first.kind) {
-      case Operand::Kind::kFunction: return CallFunction(dot, first, c.args, final);
+      case Operand::Kind::kFunction:
+        return CallFunction(dot, first, c.args, final);
       case Operand::Kind::kField:
       case Operand::Kind::kVariable:
         if (has_args && !first.fields.empty()) {
           return ErrorAt(first.pos, first.fields.back() + " is not a method but has arguments");
         }
-        if (has_args) return ErrorAt(first.pos, "can't give argument to non-function " + first.name);
+        if (has_args)
+          return ErrorAt(first.pos, "can't give argument to non-function " + first.name);
         return EvalArg(dot, first);
       case Operand::Kind::kPipe:
         if (has_args) return ErrorAt(first.pos, "can't give argument to non-function (...)");
         return EvalArg(dot, first);
-      case Operand::Kind::kNil: return ErrorAt(first.pos, "nil is not a command");
+      case Operand::Kind::kNil:
+        return ErrorAt(first.pos, "nil is not a command");
       default:
-        if (has_args) return ErrorAt(first.pos, "can't give argument to non-function " + Text(first));
+        if (has_args)
+          return ErrorAt(first.pos, "can't give argument to non-function " + Text(first));
         return EvalArg(dot, first);
     }
   }
 
   static std::string Text(const Operand& op) {
     switch (op.kind) {
-      case Operand::Kind::kDot: return ".";
-      case Operand::Kind::kBool: return op.b ? "true" : "false";
-      case Operand::Kind::kNumber: return op.s;
-      case Operand::Kind::kString: return "\"" + op.s + "\"";
-      default: return op.name;
+      case Operand::Kind::kDot:
+        return ".";
+      case Operand::Kind::kBool:
+        return op.b ? "true" : "false";
+      case Operand::Kind::kNumber:
+        return op.s;
+      case Operand::Kind::kString:
+        return "\"" + op.s + "\"";
+      default:
+        return op.name;
     }
   }
 
   Result<TemplateValue> EvalArg(const TemplateValue& dot, const Operand& op) {
     switch (op.kind) {
-      case Operand::Kind::kDot: return dot;
-      case Operand::Kind::kNil: return TemplateValue();
-      case Operand::Kind::kBool: return TemplateValue::Bool(op.b);
+      case Operand::Kind::kDot:
+        return dot;
+      case Operand::Kind::kNil:
+        return TemplateValue();
+      case Operand::Kind::kBool:
+        return TemplateValue::Bool(op.b);
       case Operand::Kind::kNumber:
         return op.is_int ? TemplateValue::Int(op.i) : TemplateValue::Float(op.f);
-      case Operand::Kind::kString: return TemplateValue::String(op.s);
-      case Operand::Kind::kField: return Fields(dot, op.fields, op.pos);
+      case Operand::Kind::kString:
+        return TemplateValue::String(op.s);
+      case Operand::Kind::kField:
+        return Fields(dot, op.fields, op.pos);
       case Operand::Kind::kVariable: {
         const TemplateValue* v = FindVar(op.name);
         if (v == nullptr) return ErrorAt(op.pos, "undefined variable: " + op.name);
@@ -235,13 +257,14 @@ class Exec {
         HEARTH_ASSIGN_OR_RETURN(TemplateValue v, EvalPipeline(dot, *op.pipe));
         return Fields(v, op.fields, op.pos);
       }
-      case Operand::Kind::kFunction: return CallFunction(dot, op, {op}, std::nullopt);
+      case Operand::Kind::kFunction:
+        return CallFunction(dot, op, {op}, std::nullopt);
     }
     return TemplateValue();
   }
 
-  Result<TemplateValue> Fields(const TemplateValue& receiver, const std::vector<std::string>& fields,
-                               Pos pos) {
+  Result<TemplateValue> Fields(const TemplateValue& receiver,
+                               const std::vector<std::string>& fields, Pos pos) {
     TemplateValue v = receiver;
     for (const std::string& f : fields) {
       if (v.kind() == Kind::kMap) {

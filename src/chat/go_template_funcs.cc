@@ -37,11 +37,16 @@ Result<bool> Equal(const TemplateValue& a, const TemplateValue& b) {
     return InvalidArgument("incompatible types for comparison");
   }
   switch (a.kind()) {
-    case Kind::kBool: return a.boolean() == b.boolean();
-    case Kind::kInt: return a.integer() == b.integer();
-    case Kind::kFloat: return a.floating() == b.floating();
-    case Kind::kString: return a.str() == b.str();
-    default: break;
+    case Kind::kBool:
+      return a.boolean() == b.boolean();
+    case Kind::kInt:
+      return a.integer() == b.integer();
+    case Kind::kFloat:
+      return a.floating() == b.floating();
+    case Kind::kString:
+      return a.str() == b.str();
+    default:
+      break;
   }
   if (IsNilish(a) || IsNilish(b)) return IsNilish(a) && IsNilish(b);
   if (a.kind() == Kind::kRecord && b.kind() == Kind::kRecord && a.GoType() == b.GoType()) {
@@ -54,10 +59,14 @@ Result<bool> Less(const TemplateValue& a, const TemplateValue& b) {
   if (!IsBasic(a) || !IsBasic(b)) return InvalidArgument("invalid type for comparison");
   if (a.kind() != b.kind()) return InvalidArgument("incompatible types for comparison");
   switch (a.kind()) {
-    case Kind::kInt: return a.integer() < b.integer();
-    case Kind::kFloat: return a.floating() < b.floating();
-    case Kind::kString: return a.str() < b.str();
-    default: return InvalidArgument("invalid type for comparison");
+    case Kind::kInt:
+      return a.integer() < b.integer();
+    case Kind::kFloat:
+      return a.floating() < b.floating();
+    case Kind::kString:
+      return a.str() < b.str();
+    default:
+      return InvalidArgument("invalid type for comparison");
   }
 }
 
@@ -123,19 +132,19 @@ Result<TemplateValue> Slice(const Args& a) {
     idx[i] = *x;
   }
   if (idx[0] > idx[1]) {
-    return Calling("slice", "invalid slice index: " + std::to_string(idx[0]) + " > " +
-                                std::to_string(idx[1]));
+    return Calling(
+        "slice", "invalid slice index: " + std::to_string(idx[0]) + " > " + std::to_string(idx[1]));
   }
   if (n == 3 && idx[1] > idx[2]) {
-    return Calling("slice", "invalid slice index: " + std::to_string(idx[1]) + " > " +
-                                std::to_string(idx[2]));
+    return Calling(
+        "slice", "invalid slice index: " + std::to_string(idx[1]) + " > " + std::to_string(idx[2]));
   }
   if (item.kind() == Kind::kString) {
     return TemplateValue::String(
         item.str().substr(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1] - idx[0])));
   }
-  return TemplateValue::List(std::vector<TemplateValue>(item.items().begin() + idx[0],
-                                                        item.items().begin() + idx[1]));
+  // Go slices share the backing array; so does SubList (O(1), the $last idiom stays cheap).
+  return item.SubList(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1]));
 }
 
 // fmt.Sprint: a space between operands when neither is a string.
@@ -161,7 +170,8 @@ std::string Pad(std::string body, const Spec& s, bool numeric) {
   const size_t fill = static_cast<size_t>(s.width) - runes;
   if (s.minus) return body + std::string(fill, ' ');
   if (s.zero) {
-    const size_t sign = numeric && !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
+    const size_t sign =
+        numeric && !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
     return body.substr(0, sign) + std::string(fill, '0') + body.substr(sign);
   }
   return std::string(fill, ' ') + body;
@@ -193,8 +203,10 @@ std::string FormatOne(char verb, const Spec& s, const TemplateValue& v) {
         std::string q = GoQuote(ch);
         return Pad("'" + q.substr(1, q.size() - 2) + "'", s, false);
       }
-      const char* fmt = verb == 'x' ? "%" PRIx64 : verb == 'X' ? "%" PRIX64
-                        : verb == 'o' ? "%" PRIo64 : "%" PRIu64;
+      const char* fmt = verb == 'x'   ? "%" PRIx64
+                        : verb == 'X' ? "%" PRIX64
+                        : verb == 'o' ? "%" PRIo64
+                                      : "%" PRIu64;
       if (verb != 'v' && verb != 'd' && verb != 'x' && verb != 'X' && verb != 'o') {
         return BadVerb(verb, v);
       }
@@ -205,9 +217,12 @@ std::string FormatOne(char verb, const Spec& s, const TemplateValue& v) {
         body = std::string(static_cast<size_t>(s.prec) - body.size(), '0') + body;
       }
       if (s.sharp && (verb == 'x' || verb == 'X')) body = (verb == 'x' ? "0x" : "0X") + body;
-      if (i < 0) body = "-" + body;
-      else if (s.plus) body = "+" + body;
-      else if (s.space) body = " " + body;
+      if (i < 0)
+        body = "-" + body;
+      else if (s.plus)
+        body = "+" + body;
+      else if (s.space)
+        body = " " + body;
       return Pad(body, s, true);
     }
     case Kind::kFloat: {
@@ -223,8 +238,10 @@ std::string FormatOne(char verb, const Spec& s, const TemplateValue& v) {
       } else {
         return BadVerb(verb, v);
       }
-      if (s.plus && f >= 0) body = "+" + body;
-      else if (s.space && f >= 0) body = " " + body;
+      if (s.plus && f >= 0)
+        body = "+" + body;
+      else if (s.space && f >= 0)
+        body = " " + body;
       return Pad(body, s, true);
     }
     case Kind::kString: {
@@ -274,12 +291,18 @@ Result<TemplateValue> Printf(const Args& a) {
     Spec s;
     for (; i < format.size(); ++i) {
       const char c = format[i];
-      if (c == '-') s.minus = true;
-      else if (c == '+') s.plus = true;
-      else if (c == '#') s.sharp = true;
-      else if (c == ' ') s.space = true;
-      else if (c == '0') s.zero = !s.minus;
-      else break;
+      if (c == '-')
+        s.minus = true;
+      else if (c == '+')
+        s.plus = true;
+      else if (c == '#')
+        s.sharp = true;
+      else if (c == ' ')
+        s.space = true;
+      else if (c == '0')
+        s.zero = !s.minus;
+      else
+        break;
     }
     auto number = [&](int& into) -> Status {
       into = 0;
@@ -329,7 +352,8 @@ Result<TemplateValue> Printf(const Args& a) {
 }
 
 std::string Date(std::chrono::system_clock::time_point now, int days_back) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(now - std::chrono::hours(24 * days_back));
+  const std::time_t t =
+      std::chrono::system_clock::to_time_t(now - std::chrono::hours(24 * days_back));
   std::tm tm{};
   localtime_r(&t, &tm);
   char buf[32];

@@ -135,14 +135,20 @@ class Lexer {
       }
       ++pos_;
       switch (c) {
-        case '=': Emit(Tok::kAssign, "=", at); continue;
+        case '=':
+          Emit(Tok::kAssign, "=", at);
+          continue;
         case ':':
           if (pos_ >= in_.size() || in_[pos_] != '=') return ErrorAt(at, "expected :=");
           ++pos_;
           Emit(Tok::kDeclare, ":=", at);
           continue;
-        case '|': Emit(Tok::kPipe, "|", at); continue;
-        case ',': Emit(Tok::kComma, ",", at); continue;
+        case '|':
+          Emit(Tok::kPipe, "|", at);
+          continue;
+        case ',':
+          Emit(Tok::kComma, ",", at);
+          continue;
         case '(':
           ++paren_depth;
           Emit(Tok::kLeftParen, "(", at);
@@ -151,13 +157,23 @@ class Lexer {
           if (--paren_depth < 0) return ErrorAt(at, "unexpected right paren");
           Emit(Tok::kRightParen, ")", at);
           continue;
-        case '"': HEARTH_RETURN_IF_ERROR(Quote(at)); continue;
-        case '`': HEARTH_RETURN_IF_ERROR(RawQuote(at)); continue;
-        case '\'': HEARTH_RETURN_IF_ERROR(Char(at)); continue;
-        case '$': HEARTH_RETURN_IF_ERROR(FieldOrVariable(at, Tok::kVariable)); continue;
-        default: break;
+        case '"':
+          HEARTH_RETURN_IF_ERROR(Quote(at));
+          continue;
+        case '`':
+          HEARTH_RETURN_IF_ERROR(RawQuote(at));
+          continue;
+        case '\'':
+          HEARTH_RETURN_IF_ERROR(Char(at));
+          continue;
+        case '$':
+          HEARTH_RETURN_IF_ERROR(FieldOrVariable(at, Tok::kVariable));
+          continue;
+        default:
+          break;
       }
-      if (c == '.' && (pos_ >= in_.size() || !std::isdigit(static_cast<unsigned char>(in_[pos_])))) {
+      if (c == '.' &&
+          (pos_ >= in_.size() || !std::isdigit(static_cast<unsigned char>(in_[pos_])))) {
         HEARTH_RETURN_IF_ERROR(FieldOrVariable(at, Tok::kField));
         continue;
       }
@@ -180,8 +196,15 @@ class Lexer {
     const char c = in_[pos_];
     if (IsSpace(c)) return true;
     switch (c) {
-      case '.': case ',': case '|': case ':': case ')': case '(': return true;
-      default: break;
+      case '.':
+      case ',':
+      case '|':
+      case ':':
+      case ')':
+      case '(':
+        return true;
+      default:
+        break;
     }
     return in_.substr(pos_, 2) == kRight;
   }
@@ -222,17 +245,20 @@ class Lexer {
     while (pos_ < in_.size() && IsAlnum(static_cast<unsigned char>(in_[pos_]))) ++pos_;
     const std::string word(in_.substr(at, pos_ - at));
     if (!AtTerminator()) return BadCharacter();
-    static const char* kKeywords[] = {"if",    "else",     "end",      "range", "with",
-                                      "break", "continue", "define",   "template", "block"};
+    static const char* kKeywords[] = {"if",    "else",     "end",    "range",    "with",
+                                      "break", "continue", "define", "template", "block"};
     for (const char* k : kKeywords) {
       if (word == k) {
         Emit(Tok::kKeyword, word, at);
         return Status();
       }
     }
-    if (word == "true" || word == "false") Emit(Tok::kBool, word, at);
-    else if (word == "nil") Emit(Tok::kNil, word, at);
-    else Emit(Tok::kIdentifier, word, at);
+    if (word == "true" || word == "false")
+      Emit(Tok::kBool, word, at);
+    else if (word == "nil")
+      Emit(Tok::kNil, word, at);
+    else
+      Emit(Tok::kIdentifier, word, at);
     return Status();
   }
 
@@ -255,8 +281,8 @@ class Lexer {
       ++pos_;
       run(digits);
     }
-    if (pos_ < in_.size() && (in_[pos_] == 'e' || in_[pos_] == 'E' || in_[pos_] == 'p' ||
-                              in_[pos_] == 'P')) {
+    if (pos_ < in_.size() &&
+        (in_[pos_] == 'e' || in_[pos_] == 'E' || in_[pos_] == 'p' || in_[pos_] == 'P')) {
       ++pos_;
       if (pos_ < in_.size() && (in_[pos_] == '+' || in_[pos_] == '-')) ++pos_;
       run("0123456789_");
@@ -274,26 +300,48 @@ class Lexer {
     if (pos_ >= in_.size()) return ErrorAt(at, "unterminated quoted string");
     const char e = in_[pos_++];
     switch (e) {
-      case 'a': out += '\a'; return Status();
-      case 'b': out += '\b'; return Status();
-      case 'f': out += '\f'; return Status();
-      case 'n': out += '\n'; return Status();
-      case 'r': out += '\r'; return Status();
-      case 't': out += '\t'; return Status();
-      case 'v': out += '\v'; return Status();
-      case '\\': out += '\\'; return Status();
-      default: break;
+      case 'a':
+        out += '\a';
+        return Status();
+      case 'b':
+        out += '\b';
+        return Status();
+      case 'f':
+        out += '\f';
+        return Status();
+      case 'n':
+        out += '\n';
+        return Status();
+      case 'r':
+        out += '\r';
+        return Status();
+      case 't':
+        out += '\t';
+        return Status();
+      case 'v':
+        out += '\v';
+        return Status();
+      case '\\':
+        out += '\\';
+        return Status();
+      default:
+        break;
     }
     if (e == quote) {
       out += e;
       return Status();
     }
     int digits = 0, base = 16;
-    if (e == 'x') digits = 2;
-    else if (e == 'u') digits = 4;
-    else if (e == 'U') digits = 8;
-    else if (e >= '0' && e <= '7') digits = 2, base = 8, --pos_, ++digits;
-    else return ErrorAt(at, "invalid syntax in quoted string");
+    if (e == 'x')
+      digits = 2;
+    else if (e == 'u')
+      digits = 4;
+    else if (e == 'U')
+      digits = 8;
+    else if (e >= '0' && e <= '7')
+      digits = 2, base = 8, --pos_, ++digits;
+    else
+      return ErrorAt(at, "invalid syntax in quoted string");
     uint32_t v = 0;
     for (int k = 0; k < digits; ++k) {
       if (pos_ >= in_.size()) return ErrorAt(at, "invalid syntax in quoted string");
@@ -348,7 +396,8 @@ class Lexer {
   Status Char(size_t at) {
     std::string value;
     for (;;) {
-      if (pos_ >= in_.size() || in_[pos_] == '\n') return ErrorAt(at, "unterminated character constant");
+      if (pos_ >= in_.size() || in_[pos_] == '\n')
+        return ErrorAt(at, "unterminated character constant");
       const char c = in_[pos_++];
       if (c == '\'') break;
       if (c == '\\') {
@@ -378,12 +427,18 @@ Result<std::vector<Token>> Lex(std::string_view text) { return Lexer(text).Run()
 
 std::string Describe(const Token& t) {
   switch (t.type) {
-    case Tok::kEOF: return "EOF";
-    case Tok::kKeyword: return "<" + t.val + ">";
-    case Tok::kSpace: return "space";
-    case Tok::kString: return GoQuote(t.val);
-    case Tok::kText: return "text";
-    default: break;
+    case Tok::kEOF:
+      return "EOF";
+    case Tok::kKeyword:
+      return "<" + t.val + ">";
+    case Tok::kSpace:
+      return "space";
+    case Tok::kString:
+      return GoQuote(t.val);
+    case Tok::kText:
+      return "text";
+    default:
+      break;
   }
   if (t.val.size() > 10) return "\"" + t.val.substr(0, 10) + "\"...";
   return "\"" + t.val + "\"";

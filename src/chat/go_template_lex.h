@@ -21,9 +21,9 @@ enum class Tok {
   kField,     // ".Name"
   kVariable,  // "$name" or "$"
   kDot,
-  kString,    // the unquoted value
-  kNumber,    // as written
-  kChar,      // a character constant, value = the code point as decimal
+  kString,  // the unquoted value
+  kNumber,  // as written
+  kChar,    // a character constant, value = the code point as decimal
   kBool,
   kNil,
   kPipe,

@@ -9,7 +9,7 @@
 namespace hearth::chat::gotmpl {
 namespace {
 
-constexpr int kMaxDepth = 100;       // nested control structures and parentheses
+constexpr int kMaxDepth = 100;         // nested control structures and parentheses
 constexpr size_t kMaxNodes = 1 << 20;  // nodes and operands in one template
 
 // Parse errors unwind through Status returns; PARSE_TRY keeps the code close to Go's.
@@ -153,9 +153,9 @@ class Parser {
     if (is_else) {
       n.has_else = true;
       const Token& p = Peek();
-      const bool chain = p.type == Tok::kKeyword &&
-                         ((kind == Node::Kind::kIf && p.val == "if") ||
-                          (kind == Node::Kind::kWith && p.val == "with"));
+      const bool chain =
+          p.type == Tok::kKeyword && ((kind == Node::Kind::kIf && p.val == "if") ||
+                                      (kind == Node::Kind::kWith && p.val == "with"));
       if (chain) {
         // {{else if b}} is {{else}}{{if b}}...{{end}}{{end}}: the inner {{end}} closes both.
         Next();
@@ -200,7 +200,8 @@ class Parser {
         vars_.push_back(v.val);
         if (context == "range" && pipe->decl.size() < 2) {
           const Token& p = PeekNonSpace();
-          if (p.type == Tok::kVariable || p.type == Tok::kRightDelim || p.type == Tok::kRightParen) {
+          if (p.type == Tok::kVariable || p.type == Tok::kRightDelim ||
+              p.type == Tok::kRightParen) {
             continue;
           }
           return ErrorAt(p.pos, "range can only initialize variables");
@@ -219,17 +220,24 @@ class Parser {
           if (first == Operand::Kind::kBool || first == Operand::Kind::kDot ||
               first == Operand::Kind::kNil || first == Operand::Kind::kNumber ||
               first == Operand::Kind::kString) {
-            return ErrorAt(pipe->cmds[k].pos, "non executable command in pipeline stage " +
-                                                  std::to_string(k + 1));
+            return ErrorAt(pipe->cmds[k].pos,
+                           "non executable command in pipeline stage " + std::to_string(k + 1));
           }
         }
         out = std::move(pipe);
         return Status();
       }
       switch (t.type) {
-        case Tok::kBool: case Tok::kChar: case Tok::kDot: case Tok::kField:
-        case Tok::kIdentifier: case Tok::kNumber: case Tok::kNil: case Tok::kString:
-        case Tok::kVariable: case Tok::kLeftParen: {
+        case Tok::kBool:
+        case Tok::kChar:
+        case Tok::kDot:
+        case Tok::kField:
+        case Tok::kIdentifier:
+        case Tok::kNumber:
+        case Tok::kNil:
+        case Tok::kString:
+        case Tok::kVariable:
+        case Tok::kLeftParen: {
           --i_;
           Command c;
           PARSE_TRY(ParseCommand(c));
@@ -294,8 +302,12 @@ class Parser {
         op.kind = Operand::Kind::kFunction;
         op.name = t.val;
         return Status();
-      case Tok::kDot: op.kind = Operand::Kind::kDot; return Status();
-      case Tok::kNil: op.kind = Operand::Kind::kNil; return Status();
+      case Tok::kDot:
+        op.kind = Operand::Kind::kDot;
+        return Status();
+      case Tok::kNil:
+        op.kind = Operand::Kind::kNil;
+        return Status();
       case Tok::kVariable:
         if (!HasVar(t.val)) return ErrorAt(t.pos, "undefined variable \"" + t.val + "\"");
         op.kind = Operand::Kind::kVariable;
@@ -315,7 +327,8 @@ class Parser {
         op.i = std::strtoll(t.val.c_str(), nullptr, 10);
         op.s = t.val;
         return Status();
-      case Tok::kNumber: return Number(t, op);
+      case Tok::kNumber:
+        return Number(t, op);
       case Tok::kString:
         op.kind = Operand::Kind::kString;
         op.s = t.val;
@@ -350,10 +363,14 @@ class Parser {
       int base = 10;
       size_t sign = (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) ? 1 : 0;
       const std::string prefix = digits.substr(sign, 2);
-      if (prefix == "0x" || prefix == "0X") base = 16;
-      else if (prefix == "0o" || prefix == "0O") base = 8;
-      else if (prefix == "0b" || prefix == "0B") base = 2;
-      else if (digits.size() > sign + 1 && digits[sign] == '0') base = 8;
+      if (prefix == "0x" || prefix == "0X")
+        base = 16;
+      else if (prefix == "0o" || prefix == "0O")
+        base = 8;
+      else if (prefix == "0b" || prefix == "0B")
+        base = 2;
+      else if (digits.size() > sign + 1 && digits[sign] == '0')
+        base = 8;
       if (base != 10 && (prefix[1] < '0' || prefix[1] > '9')) digits.erase(sign, 2);
       const long long v = std::strtoll(digits.c_str(), &end, base);
       if (end == digits.c_str() + digits.size() && errno == 0 && digits.size() > sign) {

@@ -1,7 +1,6 @@
 #include "chat/ollama_template.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace hearth::chat {
@@ -73,8 +72,8 @@ TemplateValue Property(const Json& p, int depth) {
        TemplateValue::String(desc && desc->is_string() ? desc->get<std::string>() : ""),
        "description", true},
       {"Enum", enm && enm->is_array() ? Any(*enm) : TemplateValue::NilList(), "enum", true},
-      {"Properties", PropertiesMap(Get(p, "properties"), depth, /*keep_order=*/true),
-       "properties", true},
+      {"Properties", PropertiesMap(Get(p, "properties"), depth, /*keep_order=*/true), "properties",
+       true},
       {"Required", StringList(Get(p, "required")), "required", true},
   };
   return TemplateValue::Record("api.ToolProperty", std::move(f));
@@ -196,9 +195,8 @@ Result<std::string> OllamaTemplate::Execute(const TemplateInput& in,
                                             const ExecOptions& options) const {
   auto [system, messages] = Collate(in.messages);
   if (!in.prompt.empty() && !in.suffix.empty()) {
-    TemplateValue::Entries e = {{"Prompt", Str(in.prompt)},
-                                {"Suffix", Str(in.suffix)},
-                                {"Response", Str("")}};
+    TemplateValue::Entries e = {
+        {"Prompt", Str(in.prompt)}, {"Suffix", Str(in.suffix)}, {"Response", Str("")}};
     AddThink(e, in);
     return template_.Execute(TemplateValue::Map(std::move(e)), options);
   }
@@ -210,8 +208,8 @@ Result<std::string> OllamaTemplate::Execute(const TemplateInput& in,
     TemplateValue::Entries e = {
         {"System", Str(system)},
         {"Messages", msgs.empty() ? TemplateValue::NilList() : TemplateValue::List(msgs)},
-        {"Tools", (tools.empty() ? TemplateValue::NilList() : TemplateValue::List(tools))
-                      .PrintsAsJson()},
+        {"Tools",
+         (tools.empty() ? TemplateValue::NilList() : TemplateValue::List(tools)).PrintsAsJson()},
         {"Response", Str("")}};
     AddThink(e, in);
     return template_.Execute(TemplateValue::Map(std::move(e)), options);
@@ -260,8 +258,8 @@ std::vector<Message> ChatMessages(const std::string& model_system,
                                   const std::vector<Message>& model_messages,
                                   const std::vector<Message>& request_messages) {
   std::vector<Message> out;
-  const bool prepend = !model_system.empty() &&
-                       (request_messages.empty() || request_messages[0].role != "system");
+  const bool prepend =
+      !model_system.empty() && (request_messages.empty() || request_messages[0].role != "system");
   if (prepend) out.push_back(Message{"system", model_system});
   out.insert(out.end(), model_messages.begin(), model_messages.end());
   out.insert(out.end(), request_messages.begin(), request_messages.end());
@@ -277,8 +275,10 @@ TemplateInput GenerateInput(const std::string& prompt, const std::string& suffix
     in.suffix = suffix;
     return in;
   }
-  if (!request_system.empty()) in.messages.push_back(Message{"system", request_system});
-  else if (!model_system.empty()) in.messages.push_back(Message{"system", model_system});
+  if (!request_system.empty())
+    in.messages.push_back(Message{"system", request_system});
+  else if (!model_system.empty())
+    in.messages.push_back(Message{"system", model_system});
   in.messages.insert(in.messages.end(), model_messages.begin(), model_messages.end());
   in.messages.push_back(Message{"user", prompt});
   return in;

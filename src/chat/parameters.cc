@@ -38,7 +38,7 @@ constexpr ParameterSpec kSpecs[] = {
 // clang-format on
 
 constexpr std::string_view kDeprecated[] = {
-    "penalize_newline", "low_vram", "f16_kv", "logits_all", "vocab_only",
+    "penalize_newline", "low_vram", "f16_kv",       "logits_all",   "vocab_only",
     "use_mlock",        "mirostat", "mirostat_tau", "mirostat_eta",
 };
 
@@ -134,20 +134,34 @@ Result<ParameterValue> ParseParameter(std::string_view name, std::string_view va
 Status ApplyParameter(GenerationOptions& o, const std::string& name, const std::string& value) {
   HEARTH_ASSIGN_OR_RETURN(ParameterValue v, ParseParameter(name, value));
   SamplingOptions& s = o.sampling;
-  if (name == "temperature") s.temperature = static_cast<float>(v.f);
-  else if (name == "top_p") s.top_p = static_cast<float>(v.f);
-  else if (name == "min_p") s.min_p = static_cast<float>(v.f);
-  else if (name == "typical_p") s.typical_p = static_cast<float>(v.f);
-  else if (name == "repeat_penalty") s.repeat_penalty = static_cast<float>(v.f);
-  else if (name == "presence_penalty") s.presence_penalty = static_cast<float>(v.f);
-  else if (name == "frequency_penalty") s.frequency_penalty = static_cast<float>(v.f);
-  else if (name == "top_k") return Narrow(name, v, s.top_k);
-  else if (name == "repeat_last_n") return Narrow(name, v, s.repeat_last_n);
-  else if (name == "seed") s.seed = v.i;
-  else if (name == "num_predict") return Narrow(name, v, o.num_predict);
-  else if (name == "stop") o.stop.push_back(v.s);
-  else if (FindParameter(name)->load_time) return FailedPrecondition(name + " is a load-time parameter");
-  else return FailedPrecondition(name + " is not supported by this engine yet");
+  if (name == "temperature")
+    s.temperature = static_cast<float>(v.f);
+  else if (name == "top_p")
+    s.top_p = static_cast<float>(v.f);
+  else if (name == "min_p")
+    s.min_p = static_cast<float>(v.f);
+  else if (name == "typical_p")
+    s.typical_p = static_cast<float>(v.f);
+  else if (name == "repeat_penalty")
+    s.repeat_penalty = static_cast<float>(v.f);
+  else if (name == "presence_penalty")
+    s.presence_penalty = static_cast<float>(v.f);
+  else if (name == "frequency_penalty")
+    s.frequency_penalty = static_cast<float>(v.f);
+  else if (name == "top_k")
+    return Narrow(name, v, s.top_k);
+  else if (name == "repeat_last_n")
+    return Narrow(name, v, s.repeat_last_n);
+  else if (name == "seed")
+    s.seed = v.i;
+  else if (name == "num_predict")
+    return Narrow(name, v, o.num_predict);
+  else if (name == "stop")
+    o.stop.push_back(v.s);
+  else if (FindParameter(name)->load_time)
+    return FailedPrecondition(name + " is a load-time parameter");
+  else
+    return FailedPrecondition(name + " is not supported by this engine yet");
   return Status();
 }
 

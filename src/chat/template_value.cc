@@ -1,7 +1,6 @@
 #include "chat/template_value.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "chat/go_format.h"
@@ -9,10 +8,6 @@
 namespace hearth::chat {
 namespace {
 
-const std::vector<TemplateValue>& EmptyList() {
-  static const std::vector<TemplateValue> empty;
-  return empty;
-}
 const TemplateValue::Entries& EmptyEntries() {
   static const TemplateValue::Entries empty;
   return empty;
@@ -28,11 +23,14 @@ TemplateValue FromJsonValue(const nlohmann::ordered_json& j, int depth) {
   using V = nlohmann::ordered_json::value_t;
   if (depth > kMaxJsonDepth) return TemplateValue();
   switch (j.type()) {
-    case V::boolean: return TemplateValue::Bool(j.get<bool>());
+    case V::boolean:
+      return TemplateValue::Bool(j.get<bool>());
     case V::number_integer:
     case V::number_unsigned:
-    case V::number_float: return TemplateValue::Float(j.get<double>());
-    case V::string: return TemplateValue::String(j.get<std::string>());
+    case V::number_float:
+      return TemplateValue::Float(j.get<double>());
+    case V::string:
+      return TemplateValue::String(j.get<std::string>());
     case V::array: {
       std::vector<TemplateValue> items;
       for (const auto& e : j) items.push_back(FromJsonValue(e, depth + 1));
@@ -45,20 +43,29 @@ TemplateValue FromJsonValue(const nlohmann::ordered_json& j, int depth) {
       }
       return TemplateValue::Map(std::move(entries));
     }
-    default: return TemplateValue();
+    default:
+      return TemplateValue();
   }
 }
 
 bool IsEmptyForJson(const TemplateValue& v) {
   switch (v.kind()) {
-    case TemplateValue::Kind::kNil: return true;
-    case TemplateValue::Kind::kBool: return !v.boolean();
-    case TemplateValue::Kind::kInt: return v.integer() == 0;
-    case TemplateValue::Kind::kFloat: return v.floating() == 0;
-    case TemplateValue::Kind::kString: return v.str().empty();
-    case TemplateValue::Kind::kList: return v.items().empty();
-    case TemplateValue::Kind::kMap: return v.entries().empty();
-    case TemplateValue::Kind::kRecord: return false;
+    case TemplateValue::Kind::kNil:
+      return true;
+    case TemplateValue::Kind::kBool:
+      return !v.boolean();
+    case TemplateValue::Kind::kInt:
+      return v.integer() == 0;
+    case TemplateValue::Kind::kFloat:
+      return v.floating() == 0;
+    case TemplateValue::Kind::kString:
+      return v.str().empty();
+    case TemplateValue::Kind::kList:
+      return v.items().empty();
+    case TemplateValue::Kind::kMap:
+      return v.entries().empty();
+    case TemplateValue::Kind::kRecord:
+      return false;
   }
   return false;
 }
@@ -92,6 +99,7 @@ TemplateValue TemplateValue::String(std::string s) {
 TemplateValue TemplateValue::List(std::vector<TemplateValue> items) {
   TemplateValue v;
   v.kind_ = Kind::kList;
+  v.list_size_ = items.size();
   v.list_ = std::make_shared<const std::vector<TemplateValue>>(std::move(items));
   return v;
 }
@@ -106,8 +114,10 @@ TemplateValue TemplateValue::Map(Entries entries, bool keep_order) {
   for (auto& e : entries) {
     auto it = std::find_if(unique.begin(), unique.end(),
                            [&](const auto& u) { return u.first == e.first; });
-    if (it != unique.end()) it->second = std::move(e.second);
-    else unique.push_back(std::move(e));
+    if (it != unique.end())
+      it->second = std::move(e.second);
+    else
+      unique.push_back(std::move(e));
   }
   if (!keep_order) {
     std::sort(unique.begin(), unique.end(),
@@ -158,8 +168,18 @@ TemplateValue TemplateValue::WithPrint(std::string text) const {
   return v;
 }
 
-const std::vector<TemplateValue>& TemplateValue::items() const {
-  return list_ ? *list_ : EmptyList();
+std::span<const TemplateValue> TemplateValue::items() const {
+  if (!list_) return {};
+  return std::span<const TemplateValue>(*list_).subspan(list_begin_, list_size_);
+}
+
+TemplateValue TemplateValue::SubList(size_t begin, size_t end) const {
+  TemplateValue v = *this;
+  v.container_nil_ = false;
+  if (!v.list_) v.list_ = std::make_shared<const std::vector<TemplateValue>>();
+  v.list_begin_ = list_begin_ + begin;
+  v.list_size_ = end - begin;
+  return v;
 }
 const TemplateValue::Entries& TemplateValue::entries() const {
   return map_ ? *map_ : EmptyEntries();
@@ -171,14 +191,22 @@ const std::string& TemplateValue::type_name() const { return s_; }
 
 bool TemplateValue::Truth() const {
   switch (kind_) {
-    case Kind::kNil: return false;
-    case Kind::kBool: return b_;
-    case Kind::kInt: return i_ != 0;
-    case Kind::kFloat: return f_ != 0;
-    case Kind::kString: return !s_.empty();
-    case Kind::kList: return !items().empty();
-    case Kind::kMap: return !entries().empty();
-    case Kind::kRecord: return true;
+    case Kind::kNil:
+      return false;
+    case Kind::kBool:
+      return b_;
+    case Kind::kInt:
+      return i_ != 0;
+    case Kind::kFloat:
+      return f_ != 0;
+    case Kind::kString:
+      return !s_.empty();
+    case Kind::kList:
+      return !items().empty();
+    case Kind::kMap:
+      return !entries().empty();
+    case Kind::kRecord:
+      return true;
   }
   return false;
 }
@@ -198,14 +226,22 @@ const TemplateValue* TemplateValue::Lookup(std::string_view key) const {
 
 std::string TemplateValue::GoType() const {
   switch (kind_) {
-    case Kind::kNil: return "<nil>";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float64";
-    case Kind::kString: return "string";
-    case Kind::kList: return "[]interface {}";
-    case Kind::kMap: return "map[string]interface {}";
-    case Kind::kRecord: return (pointer_ ? "*" : "") + s_;
+    case Kind::kNil:
+      return "<nil>";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float64";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "[]interface {}";
+    case Kind::kMap:
+      return "map[string]interface {}";
+    case Kind::kRecord:
+      return (pointer_ ? "*" : "") + s_;
   }
   return "?";
 }
@@ -214,11 +250,16 @@ std::string TemplateValue::Print() const {
   if (print_) return *print_;
   if (prints_json_) return Json();
   switch (kind_) {
-    case Kind::kNil: return "<nil>";
-    case Kind::kBool: return b_ ? "true" : "false";
-    case Kind::kInt: return std::to_string(i_);
-    case Kind::kFloat: return GoFormatFloat(f_);
-    case Kind::kString: return s_;
+    case Kind::kNil:
+      return "<nil>";
+    case Kind::kBool:
+      return b_ ? "true" : "false";
+    case Kind::kInt:
+      return std::to_string(i_);
+    case Kind::kFloat:
+      return GoFormatFloat(f_);
+    case Kind::kString:
+      return s_;
     case Kind::kList: {
       std::string out = "[";
       for (size_t i = 0; i < items().size(); ++i) {
@@ -257,11 +298,21 @@ void TemplateValue::AppendJson(std::string& out) const {
     return;
   }
   switch (kind_) {
-    case Kind::kNil: out += "null"; return;
-    case Kind::kBool: out += b_ ? "true" : "false"; return;
-    case Kind::kInt: out += std::to_string(i_); return;
-    case Kind::kFloat: out += GoJsonFloat(f_); return;
-    case Kind::kString: AppendGoJsonString(out, s_); return;
+    case Kind::kNil:
+      out += "null";
+      return;
+    case Kind::kBool:
+      out += b_ ? "true" : "false";
+      return;
+    case Kind::kInt:
+      out += std::to_string(i_);
+      return;
+    case Kind::kFloat:
+      out += GoJsonFloat(f_);
+      return;
+    case Kind::kString:
+      AppendGoJsonString(out, s_);
+      return;
     case Kind::kList: {
       if (container_nil_) {
         out += "null";
@@ -317,10 +368,14 @@ std::string TemplateValue::Json() const {
 
 int64_t TemplateValue::Length() const {
   switch (kind_) {
-    case Kind::kString: return static_cast<int64_t>(s_.size());
-    case Kind::kList: return static_cast<int64_t>(items().size());
-    case Kind::kMap: return static_cast<int64_t>(entries().size());
-    default: return -1;
+    case Kind::kString:
+      return static_cast<int64_t>(s_.size());
+    case Kind::kList:
+      return static_cast<int64_t>(items().size());
+    case Kind::kMap:
+      return static_cast<int64_t>(entries().size());
+    default:
+      return -1;
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,13 +31,13 @@ class TemplateValue {
   static TemplateValue Int(int64_t i);
   static TemplateValue Float(double f);
   static TemplateValue String(std::string s);
-  // A Go slice; `nil_slice` models a nil slice (prints "[]", marshals "null").
+  // A Go slice. NilList() is a nil slice: it prints "[]" but marshals as "null".
   static TemplateValue List(std::vector<TemplateValue> items);
   static TemplateValue NilList();
   // A Go map with string keys. Entries are sorted by key (as Go prints, ranges and marshals
   // maps) unless `keep_order` (Ollama's ordered maps). Later duplicates replace earlier ones.
   static TemplateValue Map(Entries entries, bool keep_order = false);
-  static TemplateValue NilMap();
+  static TemplateValue NilMap();  // a nil map: prints "map[]", marshals as "null"
   // A Go struct (`pointer`: a pointer to one, printed "&{...}").
   static TemplateValue Record(std::string type_name, std::vector<Field> fields,
                               bool pointer = false);
@@ -59,11 +60,15 @@ class TemplateValue {
   double floating() const { return f_; }
   const std::string& str() const { return s_; }
   // REQUIRES: kind() is kList / kMap / kRecord respectively (empty for nil containers).
-  const std::vector<TemplateValue>& items() const;
+  std::span<const TemplateValue> items() const;
   const Entries& entries() const;
   const std::vector<Field>& fields() const;
   const std::string& type_name() const;
   bool is_nil_container() const { return container_nil_; }
+
+  // A list sharing this list's items [begin, end) (Go's s[i:j], O(1)). REQUIRES: kind() is kList
+  // and begin <= end <= items().size().
+  TemplateValue SubList(size_t begin, size_t end) const;
 
   // Go's template truth: false, 0, "", nil and empty containers are false; structs are true.
   bool Truth() const;
@@ -89,6 +94,8 @@ class TemplateValue {
   bool pointer_ = false;
   bool prints_json_ = false;
   std::shared_ptr<const std::vector<TemplateValue>> list_;
+  size_t list_begin_ = 0;  // the slice of *list_ this value shows
+  size_t list_size_ = 0;
   std::shared_ptr<const Entries> map_;
   std::shared_ptr<const std::vector<Field>> fields_;
   std::shared_ptr<const std::string> json_;   // custom marshalled form

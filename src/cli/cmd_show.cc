@@ -56,13 +56,19 @@ Rows Head(const std::string& s, size_t n) {
 std::string Scalar(const gguf::Value& v) {
   using T = gguf::ValueType;
   switch (v.type) {
-    case T::kString: return v.s;
-    case T::kBool: return v.b ? "true" : "false";
+    case T::kString:
+      return v.s;
+    case T::kBool:
+      return v.b ? "true" : "false";
     // Ollama's JSON round trip keeps a float32's shortest digits ("1e-05", not 9.99e-06).
-    case T::kFloat32: return chat::GoFormatFloat(v.f, 32);
-    case T::kFloat64: return chat::GoFormatFloat(v.f);
-    case T::kUint64: return chat::GoFormatFloat(static_cast<double>(static_cast<uint64_t>(v.i)));
-    default: return chat::GoFormatFloat(static_cast<double>(v.i));
+    case T::kFloat32:
+      return chat::GoFormatFloat(v.f, 32);
+    case T::kFloat64:
+      return chat::GoFormatFloat(v.f);
+    case T::kUint64:
+      return chat::GoFormatFloat(static_cast<double>(static_cast<uint64_t>(v.i)));
+    default:
+      return chat::GoFormatFloat(static_cast<double>(v.i));
   }
 }
 
@@ -72,8 +78,9 @@ std::vector<std::string> ArrayItems(const gguf::Value& v) {
   const int bits = v.elem_type == gguf::ValueType::kFloat32 ? 32 : 64;
   for (double f : v.floats) items.push_back(chat::GoFormatFloat(f, bits));
   for (int64_t i : v.ints) {
-    items.push_back(v.elem_type == gguf::ValueType::kBool ? (i ? "true" : "false")
-                                                          : chat::GoFormatFloat(static_cast<double>(i)));
+    items.push_back(v.elem_type == gguf::ValueType::kBool
+                        ? (i ? "true" : "false")
+                        : chat::GoFormatFloat(static_cast<double>(i)));
   }
   return items;
 }
@@ -150,9 +157,9 @@ std::string Info(const store::ShowInfo& s, bool verbose) {
     Rows rows;
     if (!arch.empty()) rows.push_back({"", "architecture", arch});
     rows.push_back({"", "parameters", store::HumanNumber(f.ParameterCount())});
-    for (const auto& [suffix, label] : {std::pair<const char*, const char*>{"embedding_length",
-                                                                            "embedding length"},
-                                        {"projection_dim", "dimensions"}}) {
+    for (const auto& [suffix, label] :
+         {std::pair<const char*, const char*>{"embedding_length", "embedding length"},
+          {"projection_dim", "dimensions"}}) {
       for (const char* modality : {"vision", "audio"}) {
         if (auto v = Number(f, arch + "." + modality + "." + suffix); !v.empty()) {
           rows.push_back({"", label, v});
@@ -179,11 +186,11 @@ std::string Info(const store::ShowInfo& s, bool verbose) {
       if (e.key != "general.name" && e.key != "tokenizer.chat_template") kv.push_back(&e);
     }
     // Ollama patches general.parameter_count with the tensor element count.
-    gguf::KeyValue count{"general.parameter_count",
-                         gguf::Value::U64(s.model->ParameterCount())};
-    kv.erase(std::remove_if(kv.begin(), kv.end(),
-                            [](const gguf::KeyValue* e) { return e->key == "general.parameter_count"; }),
-             kv.end());
+    gguf::KeyValue count{"general.parameter_count", gguf::Value::U64(s.model->ParameterCount())};
+    kv.erase(
+        std::remove_if(kv.begin(), kv.end(),
+                       [](const gguf::KeyValue* e) { return e->key == "general.parameter_count"; }),
+        kv.end());
     kv.push_back(&count);
     std::sort(kv.begin(), kv.end(),
               [](const gguf::KeyValue* a, const gguf::KeyValue* b) { return a->key < b->key; });
@@ -230,12 +237,18 @@ int Show(const ShowFlags& f) {
     return 1;
   }
   std::string out;
-  if (f.license) out = info->license + "\n";
-  else if (f.modelfile) out = info->modelfile + "\n";
-  else if (f.parameters) out = info->parameters + "\n";
-  else if (f.system) out = info->system;
-  else if (f.tmpl) out = info->template_text;
-  else out = Info(*info, f.verbose);
+  if (f.license)
+    out = info->license + "\n";
+  else if (f.modelfile)
+    out = info->modelfile + "\n";
+  else if (f.parameters)
+    out = info->parameters + "\n";
+  else if (f.system)
+    out = info->system;
+  else if (f.tmpl)
+    out = info->template_text;
+  else
+    out = Info(*info, f.verbose);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }

@@ -8,10 +8,10 @@
 namespace hearth::cli {
 namespace {
 
-constexpr size_t kDefaultWidth = 30;    // tablewriter's MAX_ROW_WIDTH
-constexpr size_t kTextWidth = 100;      // SetColWidth(100) for Template, System, License
-constexpr size_t kMaxDpWords = 2000;    // beyond this, greedy breaking (bounded time and memory)
-constexpr int64_t kPenalty = 100000;    // tablewriter's defaultPenalty
+constexpr size_t kDefaultWidth = 30;  // tablewriter's MAX_ROW_WIDTH
+constexpr size_t kTextWidth = 100;    // SetColWidth(100) for Template, System, License
+constexpr size_t kMaxDpWords = 2000;  // beyond this, greedy breaking (bounded time and memory)
+constexpr int64_t kPenalty = 100000;  // tablewriter's defaultPenalty
 
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -114,9 +114,9 @@ std::vector<std::string> WrapWords(const std::string& s, size_t limit) {
 
 std::string RenderShowSection(const std::string& header,
                               const std::vector<std::vector<std::string>>& rows) {
-  const size_t max_width =
-      (header == "Template" || header == "System" || header == "License") ? kTextWidth
-                                                                          : kDefaultWidth;
+  const size_t max_width = (header == "Template" || header == "System" || header == "License")
+                               ? kTextWidth
+                               : kDefaultWidth;
   std::map<size_t, size_t> col_width;
   std::vector<std::vector<std::vector<std::string>>> cells;  // row -> column -> lines
   for (const auto& row : rows) {

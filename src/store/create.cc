@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "chat/ollama_template.h"
 #include "store/go_json.h"
@@ -47,8 +46,12 @@ Result<Request> Collect(const Modelfile& mf) {
   Request r;
   for (const ModelfileCommand& c : mf.commands) {
     switch (c.directive) {
-      case Directive::kFrom: r.froms.push_back(&c); break;
-      case Directive::kAdapter: r.adapter = &c; break;
+      case Directive::kFrom:
+        r.froms.push_back(&c);
+        break;
+      case Directive::kAdapter:
+        r.adapter = &c;
+        break;
       case Directive::kDraft:
         if (r.draft != nullptr) {
           return InvalidArgument("line " + std::to_string(c.line) +
@@ -56,14 +59,30 @@ Result<Request> Collect(const Modelfile& mf) {
         }
         r.draft = &c;
         break;
-      case Directive::kTemplate: r.template_text = c.value; break;
-      case Directive::kSystem: r.system = c.value; break;
-      case Directive::kLicense: r.licenses.push_back(c.value); break;
-      case Directive::kMessage: r.messages.emplace_back(c.name, c.value); break;
-      case Directive::kParameter: r.params.emplace_back(c.name, c.parameter); break;
-      case Directive::kRequires: r.requires_version = c.value; break;
-      case Directive::kRenderer: r.renderer = c.value; break;
-      case Directive::kParser: r.parser = c.value; break;
+      case Directive::kTemplate:
+        r.template_text = c.value;
+        break;
+      case Directive::kSystem:
+        r.system = c.value;
+        break;
+      case Directive::kLicense:
+        r.licenses.push_back(c.value);
+        break;
+      case Directive::kMessage:
+        r.messages.emplace_back(c.name, c.value);
+        break;
+      case Directive::kParameter:
+        r.params.emplace_back(c.name, c.parameter);
+        break;
+      case Directive::kRequires:
+        r.requires_version = c.value;
+        break;
+      case Directive::kRenderer:
+        r.renderer = c.value;
+        break;
+      case Directive::kParser:
+        r.parser = c.value;
+        break;
     }
   }
   if (r.froms.empty()) return InvalidArgument("no FROM line");
@@ -358,7 +377,8 @@ Result<std::string> ExpandModelfilePath(const std::string& path, const std::stri
     p = path;
   } else if (!path.empty() && path[0] == '~') {
     const size_t slash = path.find('/');
-    const std::string user = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+    const std::string user =
+        path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
     const std::string rest = slash == std::string::npos ? "" : path.substr(slash + 1);
     std::string home;
     if (user.empty()) {

@@ -3,9 +3,8 @@
 // messages, config) are byte-identical to Ollama's: HTML-safe string escapes, shortest float
 // digits, no spaces. Pure functions; thread-safe.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace hearth::store {
 

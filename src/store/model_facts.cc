@@ -20,7 +20,9 @@ void Add(std::vector<std::string>& caps, const std::string& c) {
   if (std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
 }
 
-bool Contains(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
+bool Contains(const std::string& s, const char* needle) {
+  return s.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -44,11 +46,11 @@ std::string HumanNumber(uint64_t n) {
 std::string FileTypeName(int64_t t) {
   // llama_ftype numbering (Ollama's fs/ggml FileType).
   static const char* kNames[] = {
-      "F32",    "F16",    "Q4_0",    "Q4_1",    nullptr,  nullptr, nullptr,  "Q8_0",   "Q5_0",
-      "Q5_1",   "Q2_K",   "Q3_K_S",  "Q3_K_M",  "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
-      "Q6_K",   "IQ2_XXS", "IQ2_XS", "Q2_K_S",  "IQ3_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
-      "IQ3_M",  "IQ2_S",  "IQ2_M",   "IQ4_XS",  "IQ1_M",  "BF16",   nullptr,  nullptr,  nullptr,
-      "TQ1_0",  "TQ2_0",  "MXFP4_MOE", "NVFP4", "Q1_0"};
+      "F32",   "F16",     "Q4_0",      "Q4_1",   nullptr,  nullptr,   nullptr,  "Q8_0",   "Q5_0",
+      "Q5_1",  "Q2_K",    "Q3_K_S",    "Q3_K_M", "Q3_K_L", "Q4_K_S",  "Q4_K_M", "Q5_K_S", "Q5_K_M",
+      "Q6_K",  "IQ2_XXS", "IQ2_XS",    "Q2_K_S", "IQ3_XS", "IQ3_XXS", "IQ1_S",  "IQ4_NL", "IQ3_S",
+      "IQ3_M", "IQ2_S",   "IQ2_M",     "IQ4_XS", "IQ1_M",  "BF16",    nullptr,  nullptr,  nullptr,
+      "TQ1_0", "TQ2_0",   "MXFP4_MOE", "NVFP4",  "Q1_0"};
   if (t < 0 || t >= static_cast<int64_t>(std::size(kNames)) || kNames[t] == nullptr) {
     return "unknown";
   }
@@ -92,9 +94,9 @@ std::vector<std::string> Capabilities(const std::vector<std::string>& config_cap
     if (!has_go_template && !t.empty()) {
       if (Contains(t, "tools") || Contains(t, "tool_call")) Add(caps, "tools");
       const bool think_tags = Contains(t, "<think>") && Contains(t, "</think>");
-      const bool think_split =
-          (Contains(t, "content.split('</think>')") || Contains(t, "content.split(\"</think>\")")) &&
-          !Contains(t, "reasoning_content") && !Contains(t, "<SPECIAL_12>");
+      const bool think_split = (Contains(t, "content.split('</think>')") ||
+                                Contains(t, "content.split(\"</think>\")")) &&
+                               !Contains(t, "reasoning_content") && !Contains(t, "<SPECIAL_12>");
       if (think_tags || think_split) Add(caps, "thinking");
     }
     Add(caps, model->has_pooling ? "embedding" : "completion");

@@ -80,8 +80,9 @@ std::vector<std::pair<std::string, chat::ParameterValue>> ModelfileParameters(co
 // (HTML-safe escapes, trailing newline). Keys of `base_json` (the FROM model's params layer, may
 // be empty) that `params` does not set are kept, as Ollama merges them. InvalidArgument when
 // `base_json` is not a JSON object.
-Result<std::string> EncodeParams(const std::vector<std::pair<std::string, chat::ParameterValue>>& params,
-                                 std::string_view base_json);
+Result<std::string> EncodeParams(
+    const std::vector<std::pair<std::string, chat::ParameterValue>>& params,
+    std::string_view base_json);
 
 // `show --parameters` text: one "%-30s %#v" line per value (stop once per element), sorted by
 // name, joined by "\n" without a trailing newline; "" for "{}" or an empty string. DataLoss when

@@ -1,6 +1,5 @@
 // Writers: the params layer JSON, `show --parameters` and `show --modelfile` text.
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "chat/go_format.h"
@@ -62,10 +61,18 @@ Result<std::string> EncodeParams(
   for (const auto& [name, v] : params) {
     std::string e;
     switch (v.type) {
-      case chat::ParameterType::kInt: e = std::to_string(v.i); break;
-      case chat::ParameterType::kFloat: e = chat::GoJsonFloat(v.f, 32); break;
-      case chat::ParameterType::kBool: e = v.b ? "true" : "false"; break;
-      case chat::ParameterType::kStringList: stops[name].push_back(v.s); continue;
+      case chat::ParameterType::kInt:
+        e = std::to_string(v.i);
+        break;
+      case chat::ParameterType::kFloat:
+        e = chat::GoJsonFloat(v.f, 32);
+        break;
+      case chat::ParameterType::kBool:
+        e = v.b ? "true" : "false";
+        break;
+      case chat::ParameterType::kStringList:
+        stops[name].push_back(v.s);
+        continue;
     }
     encoded[name] = e;
   }
@@ -123,7 +130,8 @@ Result<std::string> FormatModelfile(const ModelfileView& v) {
   out += "# To build a new Modelfile based on this, replace FROM with:\n";
   out += "# FROM " + v.display_name + "\n\n";
   AppendCommand(out, "FROM", v.model_path);
-  for (const std::string& a : v.adapter_paths) AppendCommand(out, "ADAPTER", QuoteModelfileValue(a));
+  for (const std::string& a : v.adapter_paths)
+    AppendCommand(out, "ADAPTER", QuoteModelfileValue(a));
   if (!v.draft_path.empty()) AppendCommand(out, "DRAFT", QuoteModelfileValue(v.draft_path));
   for (const std::string& p : v.projector_paths) AppendCommand(out, "FROM", p);
   if (!v.template_text.empty()) {

@@ -13,62 +13,57 @@ namespace {
 using chat::AppendUtf8;
 using chat::DecodeUtf8;
 
-struct Rune {
-  int32_t cp;
-  int line;
-  int column;
-};
-
-// Decodes `text` into code points with positions: BOM handling (UTF-8, UTF-16LE/BE), invalid
-// UTF-8 as U+FFFD, CRLF and lone CR as one LF.
-std::vector<Rune> Decode(std::string_view text) {
-  std::vector<int32_t> cps;
+// Normalises `text` to valid UTF-8 with LF line ends: BOM handling (UTF-8, UTF-16LE/BE),
+// invalid UTF-8 as U+FFFD, CRLF and lone CR as one LF.
+std::string Normalize(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
   auto u8 = [](char c) { return static_cast<uint8_t>(c); };
+  auto put = [&](int32_t cp) {
+    if (cp == '\n' && !out.empty() && out.back() == '\r') {
+      out.back() = '\n';  // CRLF
+    } else if (!out.empty() && out.back() == '\r') {
+      out.back() = '\n';  // a lone CR
+      AppendUtf8(out, cp);
+    } else {
+      AppendUtf8(out, cp);
+    }
+  };
   if (text.size() >= 2 && ((u8(text[0]) == 0xff && u8(text[1]) == 0xfe) ||
                            (u8(text[0]) == 0xfe && u8(text[1]) == 0xff))) {
     const bool le = u8(text[0]) == 0xff;
+    auto unit = [&](size_t i) -> uint32_t {
+      return le ? (u8(text[i]) | (u8(text[i + 1]) << 8)) : ((u8(text[i]) << 8) | u8(text[i + 1]));
+    };
     for (size_t i = 2; i + 1 < text.size(); i += 2) {
-      uint32_t u = le ? (u8(text[i]) | (u8(text[i + 1]) << 8)) : ((u8(text[i]) << 8) | u8(text[i + 1]));
+      const uint32_t u = unit(i);
       if (u >= 0xd800 && u <= 0xdbff && i + 3 < text.size()) {
-        const uint32_t lo = le ? (u8(text[i + 2]) | (u8(text[i + 3]) << 8))
-                               : ((u8(text[i + 2]) << 8) | u8(text[i + 3]));
+        const uint32_t lo = unit(i + 2);
         if (lo >= 0xdc00 && lo <= 0xdfff) {
-          cps.push_back(static_cast<int32_t>(0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00)));
+          put(static_cast<int32_t>(0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00)));
           i += 2;
           continue;
         }
       }
-      cps.push_back((u >= 0xd800 && u <= 0xdfff) ? 0xfffd : static_cast<int32_t>(u));
+      put((u >= 0xd800 && u <= 0xdfff) ? 0xfffd : static_cast<int32_t>(u));
     }
-    if (text.size() % 2 == 1) cps.push_back(0xfffd);
+    if (text.size() % 2 == 1) put(0xfffd);
   } else {
     if (text.size() >= 3 && u8(text[0]) == 0xef && u8(text[1]) == 0xbb && u8(text[2]) == 0xbf) {
       text.remove_prefix(3);
     }
     for (size_t i = 0; i < text.size();) {
+      if (u8(text[i]) < 0x80) {
+        put(text[i++]);
+        continue;
+      }
       size_t len = 1;
       const int32_t cp = DecodeUtf8(text, i, len);
-      cps.push_back(cp < 0 ? 0xfffd : cp);
+      put(cp < 0 ? 0xfffd : cp);
       i += len;
     }
   }
-  std::vector<Rune> out;
-  out.reserve(cps.size());
-  int line = 1, column = 1;
-  for (size_t i = 0; i < cps.size(); ++i) {
-    int32_t cp = cps[i];
-    if (cp == '\r') {
-      if (i + 1 < cps.size() && cps[i + 1] == '\n') continue;  // the LF follows
-      cp = '\n';
-    }
-    out.push_back({cp, line, column});
-    if (cp == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
+  if (!out.empty() && out.back() == '\r') out.back() = '\n';
   return out;
 }
 
@@ -163,15 +158,15 @@ bool IsSemver(std::string_view v) {
 
 class Parser {
  public:
-  explicit Parser(std::vector<Rune> runes) : r_(std::move(runes)) {}
+  explicit Parser(std::string text) : s_(std::move(text)) {}
 
   Result<Modelfile> Run() {
     Modelfile mf;
     for (;;) {
-      while (pos_ < r_.size() && (IsSpace(cp()) || cp() == '\n')) ++pos_;
-      if (pos_ >= r_.size()) break;
+      while (!AtEnd() && (IsSpace(cp()) || cp() == '\n')) Advance();
+      if (AtEnd()) break;
       if (cp() == '#') {
-        while (pos_ < r_.size() && cp() != '\n') ++pos_;
+        while (!AtEnd() && cp() != '\n') Advance();
         continue;
       }
       HEARTH_RETURN_IF_ERROR(Command(mf));
@@ -184,14 +179,33 @@ class Parser {
   }
 
  private:
-  int32_t cp() const { return r_[pos_].cp; }
-  bool AtLineEnd() const { return pos_ >= r_.size() || cp() == '\n'; }
-  // Position of the current rune, or just past the last one at the end of input.
-  std::pair<int, int> Here() const {
-    if (pos_ < r_.size()) return {r_[pos_].line, r_[pos_].column};
-    if (r_.empty()) return {1, 1};
-    return {r_.back().line, r_.back().column + 1};
+  bool AtEnd() const { return off_ >= s_.size(); }
+  // The code point at the cursor (s_ is valid UTF-8). REQUIRES: !AtEnd().
+  int32_t cp() const {
+    const auto b = static_cast<unsigned char>(s_[off_]);
+    if (b < 0x80) return b;
+    size_t len = 1;
+    return DecodeUtf8(s_, off_, len);
   }
+  size_t CpLength() const {
+    const auto b = static_cast<unsigned char>(s_[off_]);
+    return b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : 4;
+  }
+  // Moves past the code point at the cursor, appending its bytes to `out` when given.
+  void Advance(std::string* out = nullptr) {
+    const size_t len = CpLength();
+    if (out) out->append(s_, off_, len);
+    if (s_[off_] == '\n') {
+      ++line_;
+      col_ = 1;
+    } else {
+      ++col_;
+    }
+    off_ += len;
+  }
+  bool AtLineEnd() const { return AtEnd() || s_[off_] == '\n'; }
+  // Position of the current rune, or just past the last one at the end of input.
+  std::pair<int, int> Here() const { return {line_, col_}; }
   static Status ErrorAt(std::pair<int, int> at, const std::string& what) {
     return InvalidArgument("line " + std::to_string(at.first) + ", column " +
                            std::to_string(at.second) + ": " + what);
@@ -199,11 +213,11 @@ class Parser {
   // Reads up to whitespace or the end of the line.
   std::string Word() {
     std::string w;
-    while (pos_ < r_.size() && !IsSpace(cp()) && cp() != '\n') AppendUtf8(w, r_[pos_++].cp);
+    while (!AtEnd() && !IsSpace(cp()) && cp() != '\n') Advance(&w);
     return w;
   }
   void SkipSpaces() {
-    while (pos_ < r_.size() && IsSpace(cp())) ++pos_;
+    while (!AtEnd() && IsSpace(cp())) Advance();
   }
 
   Status Command(Modelfile& mf) {
@@ -288,43 +302,52 @@ class Parser {
     const bool quoted = cp() == '"';
     std::string raw;
     for (;;) {
-      while (pos_ < r_.size() && cp() != '\n') {
-        if (!IsDropped(cp())) AppendUtf8(raw, cp());
-        ++pos_;
-      }
+      while (!AtEnd() && s_[off_] != '\n') Advance(IsDropped(cp()) ? nullptr : &raw);
       const std::string_view trimmed = TrimSpaces(raw);
       if (Unquote(trimmed, out)) {
         if (!quoted && out.empty()) return ErrorAt(at, "missing value");
         return Status();
       }
-      if (pos_ >= r_.size()) {
+      if (AtEnd()) {
         return ErrorAt(at, trimmed.substr(0, 3) == "\"\"\"" ? "unterminated \"\"\" value"
                                                             : "unterminated quoted value");
       }
-      raw.push_back('\n');
-      ++pos_;
+      Advance(&raw);  // the line end
     }
   }
 
-  std::vector<Rune> r_;
-  size_t pos_ = 0;
+  std::string s_;  // normalised: valid UTF-8, LF line ends
+  size_t off_ = 0;
+  int line_ = 1;
+  int col_ = 1;
 };
 
 }  // namespace
 
 const char* DirectiveName(Directive d) {
   switch (d) {
-    case Directive::kFrom: return "FROM";
-    case Directive::kParameter: return "PARAMETER";
-    case Directive::kTemplate: return "TEMPLATE";
-    case Directive::kSystem: return "SYSTEM";
-    case Directive::kAdapter: return "ADAPTER";
-    case Directive::kLicense: return "LICENSE";
-    case Directive::kMessage: return "MESSAGE";
-    case Directive::kDraft: return "DRAFT";
-    case Directive::kRequires: return "REQUIRES";
-    case Directive::kRenderer: return "RENDERER";
-    case Directive::kParser: return "PARSER";
+    case Directive::kFrom:
+      return "FROM";
+    case Directive::kParameter:
+      return "PARAMETER";
+    case Directive::kTemplate:
+      return "TEMPLATE";
+    case Directive::kSystem:
+      return "SYSTEM";
+    case Directive::kAdapter:
+      return "ADAPTER";
+    case Directive::kLicense:
+      return "LICENSE";
+    case Directive::kMessage:
+      return "MESSAGE";
+    case Directive::kDraft:
+      return "DRAFT";
+    case Directive::kRequires:
+      return "REQUIRES";
+    case Directive::kRenderer:
+      return "RENDERER";
+    case Directive::kParser:
+      return "PARSER";
   }
   return "?";
 }
@@ -334,7 +357,7 @@ Result<Modelfile> ParseModelfile(std::string_view text) {
     return InvalidArgument("Modelfile is larger than " + std::to_string(kMaxModelfileBytes >> 20) +
                            " MiB");
   }
-  return Parser(Decode(text)).Run();
+  return Parser(Normalize(text)).Run();
 }
 
 std::vector<std::pair<std::string, chat::ParameterValue>> ModelfileParameters(const Modelfile& m) {

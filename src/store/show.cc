@@ -28,7 +28,8 @@ Result<ShowInfo> ShowModel(const Store& store, const ModelName& name, bool verbo
 
   HEARTH_ASSIGN_OR_RETURN(std::string config_text, store.ReadBlobText(r.manifest.config.digest));
   const Json config = Json::parse(config_text, nullptr, /*allow_exceptions=*/false);
-  if (!config.is_object()) return DataLoss("the config blob of " + name.Display() + " is not a JSON object");
+  if (!config.is_object())
+    return DataLoss("the config blob of " + name.Display() + " is not a JSON object");
   info.format = Str(config, "model_format");
   info.family = Str(config, "model_family");
   info.parameter_size = Str(config, "model_type");
@@ -42,7 +43,8 @@ Result<ShowInfo> ShowModel(const Store& store, const ModelName& name, bool verbo
     if (it == config.end() || !it->is_array()) continue;
     for (const Json& e : *it) {
       if (!e.is_string()) continue;
-      (std::string(key) == "capabilities" ? config_caps : info.families).push_back(e.get<std::string>());
+      (std::string(key) == "capabilities" ? config_caps : info.families)
+          .push_back(e.get<std::string>());
     }
   }
 
@@ -99,9 +101,8 @@ Result<ShowInfo> ShowModel(const Store& store, const ModelName& name, bool verbo
   } else {
     info.template_text = "{{ .Prompt }}";
   }
-  info.capabilities = Capabilities(config_caps, facts ? &*facts : nullptr,
-                                   !r.template_text.empty(), template_caps,
-                                   !r.projector_path.empty());
+  info.capabilities = Capabilities(config_caps, facts ? &*facts : nullptr, !r.template_text.empty(),
+                                   template_caps, !r.projector_path.empty());
   return info;
 }
 

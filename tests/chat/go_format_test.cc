@@ -63,17 +63,26 @@ TEST(ParametersTest, EveryOllamaOptionHasItsType) {
     bool load_time;
   };
   const Case cases[] = {
-      {"num_keep", ParameterType::kInt, false},     {"seed", ParameterType::kInt, false},
-      {"num_predict", ParameterType::kInt, false},  {"top_k", ParameterType::kInt, false},
-      {"top_p", ParameterType::kFloat, false},      {"min_p", ParameterType::kFloat, false},
-      {"typical_p", ParameterType::kFloat, false},  {"repeat_last_n", ParameterType::kInt, false},
-      {"temperature", ParameterType::kFloat, false}, {"repeat_penalty", ParameterType::kFloat, false},
+      {"num_keep", ParameterType::kInt, false},
+      {"seed", ParameterType::kInt, false},
+      {"num_predict", ParameterType::kInt, false},
+      {"top_k", ParameterType::kInt, false},
+      {"top_p", ParameterType::kFloat, false},
+      {"min_p", ParameterType::kFloat, false},
+      {"typical_p", ParameterType::kFloat, false},
+      {"repeat_last_n", ParameterType::kInt, false},
+      {"temperature", ParameterType::kFloat, false},
+      {"repeat_penalty", ParameterType::kFloat, false},
       {"presence_penalty", ParameterType::kFloat, false},
       {"frequency_penalty", ParameterType::kFloat, false},
-      {"stop", ParameterType::kStringList, false},  {"num_ctx", ParameterType::kInt, true},
-      {"num_batch", ParameterType::kInt, true},     {"num_gpu", ParameterType::kInt, true},
-      {"main_gpu", ParameterType::kInt, true},      {"use_mmap", ParameterType::kBool, true},
-      {"num_thread", ParameterType::kInt, true},    {"draft_num_predict", ParameterType::kInt, true},
+      {"stop", ParameterType::kStringList, false},
+      {"num_ctx", ParameterType::kInt, true},
+      {"num_batch", ParameterType::kInt, true},
+      {"num_gpu", ParameterType::kInt, true},
+      {"main_gpu", ParameterType::kInt, true},
+      {"use_mmap", ParameterType::kBool, true},
+      {"num_thread", ParameterType::kInt, true},
+      {"draft_num_predict", ParameterType::kInt, true},
   };
   for (const Case& c : cases) {
     const ParameterSpec* s = FindParameter(c.name);

@@ -39,8 +39,9 @@ TEST(GoTemplateTest, FieldsTextAndMissingKeys) {
   EXPECT_EQ(Render("{{ .M.b }} {{ .M.zz }}"), "<x> <no value>");
   EXPECT_EQ(Render("{{ . }}", TemplateValue::String("dot")), "dot");
   EXPECT_EQ(Render("{{ .L }} {{ .M }}"), "[a b] map[a:[1 2.5 true <nil>] b:<x>]");
-  EXPECT_EQ(Render("{{ 42 }} {{ -1.5 }} {{ 0x1F }} {{ 'a' }} {{ true }} {{ `raw\\n` }} {{ \"q\\n\" }}"),
-            "42 -1.5 31 97 true raw\\n q\n");
+  EXPECT_EQ(
+      Render("{{ 42 }} {{ -1.5 }} {{ 0x1F }} {{ 'a' }} {{ true }} {{ `raw\\n` }} {{ \"q\\n\" }}"),
+      "42 -1.5 31 97 true raw\\n q\n");
 }
 
 TEST(GoTemplateTest, TrimMarkersAndComments) {
@@ -52,23 +53,25 @@ TEST(GoTemplateTest, TrimMarkersAndComments) {
 }
 
 TEST(GoTemplateTest, Conditionals) {
-  const std::string t =
-      "{{ if eq .N 1 }}one{{ else if eq .N 2 }}two{{ else }}many{{ end }}";
+  const std::string t = "{{ if eq .N 1 }}one{{ else if eq .N 2 }}two{{ else }}many{{ end }}";
   EXPECT_EQ(Render(t), "two");
   EXPECT_EQ(Render(t, TemplateValue::Map({{"N", TemplateValue::Int(5)}})), "many");
   EXPECT_EQ(Render("{{ with .User }}{{ .Name }}{{ else with .Guest }}guest {{ . }}{{ else }}"
                    "nobody{{ end }}"),
             "guest g");
-  EXPECT_EQ(Render("{{ if .Empty }}x{{ else }}empty list is false{{ end }}"), "empty list is false");
+  EXPECT_EQ(Render("{{ if .Empty }}x{{ else }}empty list is false{{ end }}"),
+            "empty list is false");
   EXPECT_EQ(Render("{{ if and .S (not .Missing) }}yes{{ end }}"), "yes");
 }
 
 TEST(GoTemplateTest, Ranges) {
   EXPECT_EQ(Render("{{ range $i, $e := .L }}{{ $i }}={{ $e }};{{ end }}"), "0=a;1=b;");
   EXPECT_EQ(Render("{{ range $e := .L }}{{ $e }}{{ end }}"), "ab");
-  EXPECT_EQ(Render("{{ range $k, $v := .M }}{{ $k }}:{{ $v }} {{ end }}"), "a:[1 2.5 true <nil>] b:<x> ");
+  EXPECT_EQ(Render("{{ range $k, $v := .M }}{{ $k }}:{{ $v }} {{ end }}"),
+            "a:[1 2.5 true <nil>] b:<x> ");
   EXPECT_EQ(Render("{{ range 3 }}{{ . }}{{ end }}"), "012");
-  EXPECT_EQ(Render("{{ range .Empty }}x{{ else }}empty{{ end }}|{{ range .Missing }}x{{ else }}nil{{ end }}"),
+  EXPECT_EQ(Render("{{ range .Empty }}x{{ else }}empty{{ end }}|{{ range .Missing }}x{{ else "
+                   "}}nil{{ end }}"),
             "empty|nil");
   EXPECT_EQ(Render("{{ range .L5 }}{{ if eq . \"b\" }}{{ continue }}{{ end }}{{ if eq . \"d\" }}"
                    "{{ break }}{{ end }}{{ . }}{{ end }}"),
@@ -96,10 +99,12 @@ TEST(GoTemplateTest, Comparisons) {
             "true true false");
   EXPECT_EQ(Render("{{ lt 1 2 }} {{ lt \"a\" \"b\" }} {{ ge 2 2 }} {{ gt 1.5 2.5 }} {{ le 3 3 }}"),
             "true true true false true");
-  EXPECT_EQ(Render("{{ eq 1 1.0 }}"),
-            "EXEC: template: line 1, column 4: error calling eq: incompatible types for comparison");
-  EXPECT_EQ(Render("{{ eq .S 1 }}"),
-            "EXEC: template: line 1, column 4: error calling eq: incompatible types for comparison");
+  EXPECT_EQ(
+      Render("{{ eq 1 1.0 }}"),
+      "EXEC: template: line 1, column 4: error calling eq: incompatible types for comparison");
+  EXPECT_EQ(
+      Render("{{ eq .S 1 }}"),
+      "EXEC: template: line 1, column 4: error calling eq: incompatible types for comparison");
   EXPECT_EQ(Render("{{ lt true false }}"),
             "EXEC: template: line 1, column 4: error calling lt: invalid type for comparison");
   EXPECT_EQ(Render("{{ eq .S }}"),
@@ -110,11 +115,14 @@ TEST(GoTemplateTest, Comparisons) {
 
 TEST(GoTemplateTest, LenIndexSlice) {
   EXPECT_EQ(Render("{{ len .L }} {{ len \"h\xc3\xa9llo\" }} {{ len .M }}"), "2 6 2");
-  EXPECT_EQ(Render("{{ index .L 1 }} {{ index .M \"b\" }} {{ index .M \"zz\" }} {{ index \"abc\" 1 }}"),
-            "b <x> <no value> 98");
-  EXPECT_EQ(Render("{{ slice \"hello\" 1 3 }} {{ slice .L 1 }} {{ slice .L }} {{ len (slice .L 1) }}"),
-            "el [b] [a b] 1");
-  EXPECT_EQ(Render("{{ len 3 }}"), "EXEC: template: line 1, column 4: error calling len: len of type int");
+  EXPECT_EQ(
+      Render("{{ index .L 1 }} {{ index .M \"b\" }} {{ index .M \"zz\" }} {{ index \"abc\" 1 }}"),
+      "b <x> <no value> 98");
+  EXPECT_EQ(
+      Render("{{ slice \"hello\" 1 3 }} {{ slice .L 1 }} {{ slice .L }} {{ len (slice .L 1) }}"),
+      "el [b] [a b] 1");
+  EXPECT_EQ(Render("{{ len 3 }}"),
+            "EXEC: template: line 1, column 4: error calling len: len of type int");
   EXPECT_EQ(Render("{{ index .L 5 }}"),
             "EXEC: template: line 1, column 4: error calling index: index out of range: 5");
   EXPECT_EQ(Render("{{ slice .L 2 1 }}"),
@@ -158,11 +166,15 @@ TEST(GoTemplateTest, HostileTemplatesFailClearly) {
       {"{{ else }}", "PARSE: template: line 1, column 4: unexpected {{else}}"},
       {"{{ break }}", "PARSE: template: line 1, column 4: {{break}} outside {{range}}"},
       {"{{/* x }}", "PARSE: template: line 1, column 1: unclosed comment"},
-      {"{{ /* x */ }}", "PARSE: template: line 1, column 4: unrecognized character in action: U+002F '/'"},
+      {"{{ /* x */ }}",
+       "PARSE: template: line 1, column 4: unrecognized character in action: U+002F '/'"},
       {"{{ 3x }}", "PARSE: template: line 1, column 4: bad number syntax: \"3x\""},
-      {"{{ .S | \"s\" }}", "PARSE: template: line 1, column 9: non executable command in pipeline stage 2"},
-      {"{{ template \"x\" }}", "PARSE: template: line 1, column 4: {{template}} is not supported in model templates"},
-      {"{{ define \"x\" }}{{ end }}", "PARSE: template: line 1, column 4: {{define}} is not supported in model templates"},
+      {"{{ .S | \"s\" }}",
+       "PARSE: template: line 1, column 9: non executable command in pipeline stage 2"},
+      {"{{ template \"x\" }}",
+       "PARSE: template: line 1, column 4: {{template}} is not supported in model templates"},
+      {"{{ define \"x\" }}{{ end }}",
+       "PARSE: template: line 1, column 4: {{define}} is not supported in model templates"},
       {"{{ \"unterminated }}", "PARSE: template: line 1, column 4: unterminated quoted string"},
       {"{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}",
        "PARSE: template: line 1, column 39: undefined variable \"$x\""},
@@ -171,11 +183,13 @@ TEST(GoTemplateTest, HostileTemplatesFailClearly) {
       {"{{ .S ) }}", "PARSE: template: line 1, column 7: unexpected right paren"},
       {"{{ range .S }}x{{ end }}", "EXEC: template: line 1, column 10: range can't iterate over b"},
       {"{{ .S.Foo }}", "EXEC: template: line 1, column 4: can't evaluate field Foo in type string"},
-      {"{{ .Missing.Foo }}", "EXEC: template: line 1, column 4: nil pointer evaluating interface {}.Foo"},
+      {"{{ .Missing.Foo }}",
+       "EXEC: template: line 1, column 4: nil pointer evaluating interface {}.Foo"},
       {"{{ .S | .L }}", "EXEC: template: line 1, column 9: L is not a method but has arguments"},
       {"{{ len }}", "EXEC: template: line 1, column 4: wrong number of args for len: want 1 got 0"},
       {"{{ nil }}", "EXEC: template: line 1, column 4: nil is not a command"},
-      {"{{ \"a\" \"b\" }}", "EXEC: template: line 1, column 4: can't give argument to non-function \"a\""},
+      {"{{ \"a\" \"b\" }}",
+       "EXEC: template: line 1, column 4: can't give argument to non-function \"a\""},
       {"{{ range $i, $e := 3 }}{{ end }}",
        "EXEC: template: line 1, column 4: can't use 3 to iterate over more than one variable"},
       {"{{ printf \"%999999999d\" 1 }}",
@@ -250,7 +264,8 @@ TEST(GoTemplateTest, OllamaTreeHelpers) {
   auto think = GoTemplate::Parse(
       "{{ range .Messages }}{{ if .Thinking }}<think>{{ .Thinking }}</think>{{ end }}"
       "{{ .Content }}{{ end }}");
-  EXPECT_EQ(think->InferThinkingTags(), (std::pair<std::string, std::string>{"<think>", "</think>"}));
+  EXPECT_EQ(think->InferThinkingTags(),
+            (std::pair<std::string, std::string>{"<think>", "</think>"}));
   EXPECT_EQ(GoTemplate::Parse("{{ .Thinking }}")->InferThinkingTags(),
             (std::pair<std::string, std::string>{"", ""}));
 }

@@ -11,8 +11,9 @@ namespace hearth::chat {
 namespace {
 
 Tool Weather() {
-  return Tool{"get_weather", "Get the weather",
-              R"({"type":"object","required":["city"],"properties":{"unit":{"enum":["c","f"],"type":"string","default":"c"},"city":{"description":"City name","type":"string"}}})"};
+  return Tool{
+      "get_weather", "Get the weather",
+      R"({"type":"object","required":["city"],"properties":{"unit":{"enum":["c","f"],"type":"string","default":"c"},"city":{"description":"City name","type":"string"}}})"};
 }
 
 // {"type":"function","function":{...}}: templateTool's JSON (unknown schema keys such as
@@ -111,19 +112,20 @@ TEST(OllamaTemplateGoldenTest, ChatMlWithTools) {
             "<|im_start|>system\nBe brief.<|im_end|>\n"
             "<|im_start|>user\nWhy is the sky blue?<|im_end|>\n"
             "<|im_start|>assistant\n");
-  EXPECT_EQ(Render(kChatMl, Chat(ToolChat(), {Weather()})),
-            "<|im_start|>system\nYou are helpful.\n\n"
-            "You can call these functions. Their signatures are inside <tools></tools>:\n<tools>\n"
-            R"({"name":"get_weather","description":"Get the weather","parameters":{"type":"object",)"
-            R"("required":["city"],"properties":{"city":{"type":"string","description":"City name"},)"
-            R"("unit":{"type":"string","enum":["c","f"]}}}})"
-            "\n</tools>\nAnswer a call as <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>."
-            "<|im_end|>\n"
-            "<|im_start|>user\nWeather in Paris?<|im_end|>\n"
-            "<|im_start|>assistant\n<tool_call>\n"
-            "{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\"}}\n</tool_call><|im_end|>\n"
-            "<|im_start|>user\n<tool_response>\n18C\n</tool_response><|im_end|>\n"
-            "<|im_start|>assistant\n");
+  EXPECT_EQ(
+      Render(kChatMl, Chat(ToolChat(), {Weather()})),
+      "<|im_start|>system\nYou are helpful.\n\n"
+      "You can call these functions. Their signatures are inside <tools></tools>:\n<tools>\n"
+      R"({"name":"get_weather","description":"Get the weather","parameters":{"type":"object",)"
+      R"("required":["city"],"properties":{"city":{"type":"string","description":"City name"},)"
+      R"("unit":{"type":"string","enum":["c","f"]}}}})"
+      "\n</tools>\nAnswer a call as <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>."
+      "<|im_end|>\n"
+      "<|im_start|>user\nWeather in Paris?<|im_end|>\n"
+      "<|im_start|>assistant\n<tool_call>\n"
+      "{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\"}}\n</tool_call><|im_end|>\n"
+      "<|im_start|>user\n<tool_response>\n18C\n</tool_response><|im_end|>\n"
+      "<|im_start|>assistant\n");
   // A trailing assistant message is a prefill: no end token, the model continues it.
   EXPECT_EQ(Render(kChatMl, Chat({Msg("user", "Hi"), Msg("assistant", "Sure")})),
             "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nSure");
@@ -198,8 +200,7 @@ Functions you can call:
 {{- end }})T";
 
 TEST(OllamaTemplateGoldenTest, Llama31WithTools) {
-  const std::string system_with_tools =
-      "<|start_header_id|>system<|end_header_id|>\n\n";
+  const std::string system_with_tools = "<|start_header_id|>system<|end_header_id|>\n\n";
   const std::string tool_hint =
       "\n\nReply with a JSON function call {\"name\": function name, \"parameters\": {argument: "
       "value}} when a tool helps.<|eot_id|>";
@@ -210,11 +211,11 @@ TEST(OllamaTemplateGoldenTest, Llama31WithTools) {
                 "{\"name\": \"get_weather\", \"parameters\": {\"city\":\"Paris\"}}<|eot_id|>"
                 "<|start_header_id|>ipython<|end_header_id|>\n\n18C<|eot_id|>"
                 "<|start_header_id|>assistant<|end_header_id|>\n\n");
-  EXPECT_EQ(Render(kLlama31, Chat({Msg("user", "Weather in Paris?")}, {Weather()})),
-            system_with_tools + tool_hint +
-                "<|start_header_id|>user<|end_header_id|>\n\nFunctions you can call:\n" +
-                kWeatherJson +
-                "\n\n\nWeather in Paris?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(
+      Render(kLlama31, Chat({Msg("user", "Weather in Paris?")}, {Weather()})),
+      system_with_tools + tool_hint +
+          "<|start_header_id|>user<|end_header_id|>\n\nFunctions you can call:\n" + kWeatherJson +
+          "\n\n\nWeather in Paris?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
   EXPECT_EQ(Render(kLlama31, Chat(PlainChat())),
             "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
             "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
@@ -246,10 +247,11 @@ const char kMistral[] = R"T({{- range $i, $_ := .Messages }}
 TEST(OllamaTemplateGoldenTest, MistralWithTools) {
   EXPECT_EQ(Render(kMistral, Chat(PlainChat())),
             "[INST] Hi[/INST] Hello!</s>[INST] Be brief.\n\nBye?[/INST]");
-  EXPECT_EQ(Render(kMistral, Chat({Msg("system", "You are helpful."), Msg("user", "Weather in Paris?")},
-                                  {Weather()})),
-            std::string("[AVAILABLE_TOOLS] [") + kWeatherJson +
-                "][/AVAILABLE_TOOLS][INST] You are helpful.\n\nWeather in Paris?[/INST]");
+  EXPECT_EQ(
+      Render(kMistral, Chat({Msg("system", "You are helpful."), Msg("user", "Weather in Paris?")},
+                            {Weather()})),
+      std::string("[AVAILABLE_TOOLS] [") + kWeatherJson +
+          "][/AVAILABLE_TOOLS][INST] You are helpful.\n\nWeather in Paris?[/INST]");
   EXPECT_EQ(Render(kMistral, Chat(ToolChat(), {Weather()})),
             "[INST] Weather in Paris?[/INST]"
             "[TOOL_CALLS] [{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\"}}]</s>"
@@ -329,7 +331,8 @@ TEST(OllamaTemplateGoldenTest, CodeLlamaFim) {
 }
 
 // 9. StarCoder2: FIM tokens, instruct turns with .Response inside the else branch.
-const char kStarCoder2[] = R"T({{- if .Suffix }}<fim_prefix>{{ .Prompt }}<fim_suffix>{{ .Suffix }}<fim_middle>
+const char kStarCoder2[] =
+    R"T({{- if .Suffix }}<fim_prefix>{{ .Prompt }}<fim_suffix>{{ .Suffix }}<fim_middle>
 {{- else }}{{ if .System }}{{ .System }}
 
 {{ end }}{{ if .Prompt }}### Instruction
@@ -351,7 +354,8 @@ TEST(OllamaTemplateGoldenTest, StarCoder2Fim) {
 }
 
 // 10. Command-R style: tools listed by ranging over parameter properties.
-const char kCommandR[] = R"T({{- if or .System .Tools }}<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>{{ .System }}
+const char kCommandR[] =
+    R"T({{- if or .System .Tools }}<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>{{ .System }}
 {{- if .Tools }}
 
 ## Available Tools
@@ -375,17 +379,18 @@ const char kCommandR[] = R"T({{- if or .System .Tools }}<|START_OF_TURN_TOKEN|><
 {{- end }}<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>)T";
 
 TEST(OllamaTemplateGoldenTest, CommandRTools) {
-  EXPECT_EQ(Render(kCommandR, Chat(ToolChat(), {Weather()})),
-            "<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>You are helpful.\n\n## Available Tools"
-            "\n\n### get_weather\nGet the weather"
-            "\n- city (string): City name"
-            "\n- unit (string, one of [c f]): no description<|END_OF_TURN_TOKEN|>"
-            "<|START_OF_TURN_TOKEN|><|USER_TOKEN|>Weather in Paris?<|END_OF_TURN_TOKEN|>"
-            "<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Action: "
-            R"([{"ID":"call_1","Function":{"Index":0,"Name":"get_weather","Arguments":{"city":"Paris"}}}])"
-            "<|END_OF_TURN_TOKEN|>"
-            "<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|><results>18C</results><|END_OF_TURN_TOKEN|>"
-            "<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>");
+  EXPECT_EQ(
+      Render(kCommandR, Chat(ToolChat(), {Weather()})),
+      "<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>You are helpful.\n\n## Available Tools"
+      "\n\n### get_weather\nGet the weather"
+      "\n- city (string): City name"
+      "\n- unit (string, one of [c f]): no description<|END_OF_TURN_TOKEN|>"
+      "<|START_OF_TURN_TOKEN|><|USER_TOKEN|>Weather in Paris?<|END_OF_TURN_TOKEN|>"
+      "<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Action: "
+      R"([{"ID":"call_1","Function":{"Index":0,"Name":"get_weather","Arguments":{"city":"Paris"}}}])"
+      "<|END_OF_TURN_TOKEN|>"
+      "<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|><results>18C</results><|END_OF_TURN_TOKEN|>"
+      "<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>");
 }
 
 // 11. Zephyr.
@@ -408,10 +413,11 @@ TEST(OllamaTemplateTest, ToolValuesPrintAsGoDoes) {
   EXPECT_EQ(Render("{{ range .Tools }}{{ .Function }}{{ end }}{{ range .Messages }}{{ end }}", in),
             R"({get_weather Get the weather {object <nil> <nil> [city] {"city":{"type":"string",)"
             R"("description":"City name"},"unit":{"type":"string","enum":["c","f"]}}}})");
-  EXPECT_EQ(Render("{{ range .Messages }}{{ range .ToolCalls }}{{ range $k, $v := .Function.Arguments }}"
-                   "{{ $k }}={{ $v }};{{ end }}{{ .Function.Arguments }}{{ end }}{{ end }}",
-                   in),
-            "city=Paris;{\"city\":\"Paris\"}");
+  EXPECT_EQ(
+      Render("{{ range .Messages }}{{ range .ToolCalls }}{{ range $k, $v := .Function.Arguments }}"
+             "{{ $k }}={{ $v }};{{ end }}{{ .Function.Arguments }}{{ end }}{{ end }}",
+             in),
+      "city=Paris;{\"city\":\"Paris\"}");
   EXPECT_EQ(Render("{{ range .Tools }}{{ range $n, $p := .Function.Parameters.Properties }}"
                    "{{ $n }}:{{ $p.Type }};{{ end }}{{ end }}{{ .Messages | len }}",
                    in),
@@ -424,10 +430,10 @@ TEST(OllamaTemplateTest, DataShapesFollowOllama) {
   EXPECT_EQ(Render("{{ .System }}|{{ .Prompt }}|{{ .Suffix }}", Fim()),
             "<no value>|def add(a, b):\n|\n    return c");
   // Every system message joins .System; collated messages keep their roles.
-  EXPECT_EQ(Render("{{ .System }}|{{ range .Messages }}{{ .Role }},{{ end }}",
-                   Chat({Msg("system", "A"), Msg("system", "B"), Msg("user", "u"),
-                         Msg("system", "C")})),
-            "A\n\nB\n\nC|system,user,system,");
+  EXPECT_EQ(
+      Render("{{ .System }}|{{ range .Messages }}{{ .Role }},{{ end }}",
+             Chat({Msg("system", "A"), Msg("system", "B"), Msg("user", "u"), Msg("system", "C")})),
+      "A\n\nB\n\nC|system,user,system,");
   // Legacy: a system message after a turn starts a new execution.
   EXPECT_EQ(Render("<{{ .System }}|{{ .Prompt }}|{{ .Response }}>",
                    Chat({Msg("user", "u1"), Msg("assistant", "a1"), Msg("system", "s2"),

@@ -70,8 +70,8 @@ TEST_F(CreateShowCliTest, CreatePrintsOllamasProgress) {
   EXPECT_EQ(create_err_.substr(0, expected.size()), expected) << create_err_;
   EXPECT_NE(create_err_.find("\nwriting manifest\nsuccess\n"), std::string::npos) << create_err_;
   size_t created = 0;
-  for (size_t at = 0; (at = create_err_.find("creating new layer sha256:", at)) != std::string::npos;
-       ++at) {
+  for (size_t at = 0;
+       (at = create_err_.find("creating new layer sha256:", at)) != std::string::npos; ++at) {
     ++created;
   }
   EXPECT_EQ(created, 5u);  // template, system, license, params, messages
@@ -109,15 +109,17 @@ TEST_F(CreateShowCliTest, ShowFlagsPrintOneField) {
             "# To build a new Modelfile based on this, replace FROM with:\n"
             "# FROM story:latest\n"
             "\n"
-            "FROM " + root_ + "/blobs/sha256-" + kStoriesHex + "\n"
-            "TEMPLATE {{ .Prompt }}\n"
-            "SYSTEM Be brief.\n"
-            "PARAMETER stop <|im_end|>\n"
-            "PARAMETER temperature 0.7\n"
-            "LICENSE MIT\n"
-            "MESSAGE user hi\n"
-            "MESSAGE assistant hello\n"
-            "\n");
+            "FROM " +
+                root_ + "/blobs/sha256-" + kStoriesHex +
+                "\n"
+                "TEMPLATE {{ .Prompt }}\n"
+                "SYSTEM Be brief.\n"
+                "PARAMETER stop <|im_end|>\n"
+                "PARAMETER temperature 0.7\n"
+                "LICENSE MIT\n"
+                "MESSAGE user hi\n"
+                "MESSAGE assistant hello\n"
+                "\n");
   EXPECT_EQ(Hearth(root_, "show story --parameters").out,
             "stop                           \"<|im_end|>\"\n"
             "temperature                    0.7\n");

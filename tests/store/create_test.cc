@@ -93,8 +93,8 @@ TEST(CreateTest, FromGgufWritesOllamaLayersConfigAndProgress) {
   auto m = s->ReadManifest(ModelName::Parse("story").value());
   ASSERT_TRUE(m.ok()) << m.status().message();
   ASSERT_EQ(m->layers.size(), 6u);
-  const char* types[] = {kMediaModel, kMediaTemplate, kMediaSystem,
-                         kMediaLicense, kMediaParams, kMediaMessages};
+  const char* types[] = {kMediaModel,   kMediaTemplate, kMediaSystem,
+                         kMediaLicense, kMediaParams,   kMediaMessages};
   for (size_t i = 0; i < 6; ++i) EXPECT_EQ(m->layers[i].media_type, types[i]) << i;
   EXPECT_EQ(m->layers[0].digest.ToString(), kStories);
   EXPECT_EQ(m->layers[0].size, 1185344u);
@@ -171,10 +171,10 @@ TEST(CreateTest, FromBlobDigestAdapterAndDraft) {
   const std::string dir = hearth::testing::TempDir();
   const std::string lora = WriteAdapter(dir);
   fs::copy_file(SharedModel("stories260K-q8_0.gguf"), dir + "/draft.gguf");
-  Created c = Create(*s, "combo",
-                     std::string("FROM ") + kStories + "\nADAPTER ./lora.gguf\nDRAFT " + dir +
-                         "/draft.gguf\n",
-                     dir);
+  Created c = Create(
+      *s, "combo",
+      std::string("FROM ") + kStories + "\nADAPTER ./lora.gguf\nDRAFT " + dir + "/draft.gguf\n",
+      dir);
   ASSERT_TRUE(c.status.ok()) << c.status.message();
   auto m = s->ReadManifest(ModelName::Parse("combo").value());
   ASSERT_TRUE(m.ok());
@@ -262,8 +262,10 @@ TEST(CreateTest, PathsExpandAsOllamaExpandsThem) {
   EXPECT_EQ(*ExpandModelfilePath("../m.gguf", "/base/dir"), "/base/m.gguf");
   EXPECT_EQ(*ExpandModelfilePath("/abs/./x/../m.gguf", "/base"), "/abs/m.gguf");
   EXPECT_EQ(*ExpandModelfilePath("~root/m.gguf", "/base"), "/root/m.gguf");
-  if (old_home) ::setenv("HOME", saved.c_str(), 1);
-  else ::unsetenv("HOME");
+  if (old_home)
+    ::setenv("HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("HOME");
 }
 
 TEST(ModelFactsTest, OllamaNamesAndNumbers) {

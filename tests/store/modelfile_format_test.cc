@@ -26,9 +26,11 @@ TEST(ParamsLayerTest, EncodesAsOllamaWritesIt) {
 
 TEST(ParamsLayerTest, MergesTheBaseModelsParams) {
   auto p = Params("FROM x\nPARAMETER temperature 0.2\nPARAMETER stop END\n");
-  auto json = EncodeParams(p, R"({"stop":["a","b"],"top_k":20,"temperature":0.5,"x":{"b":1,"a":[1.5]}})");
+  auto json =
+      EncodeParams(p, R"({"stop":["a","b"],"top_k":20,"temperature":0.5,"x":{"b":1,"a":[1.5]}})");
   ASSERT_TRUE(json.ok()) << json.status().message();
-  EXPECT_EQ(*json, R"({"stop":["END"],"temperature":0.2,"top_k":20,"x":{"a":[1.5],"b":1}})" "\n");
+  EXPECT_EQ(*json, R"({"stop":["END"],"temperature":0.2,"top_k":20,"x":{"a":[1.5],"b":1}})"
+                   "\n");
   EXPECT_EQ(*EncodeParams({}, ""), "");
   EXPECT_EQ(EncodeParams(p, "[1]").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(EncodeParams(p, "{").status().code(), StatusCode::kInvalidArgument);
@@ -58,7 +60,8 @@ TEST(ShowTest, ModelfileLikeOllamaShow) {
   v.system = "You are \"Mario\".\nAlways.";
   v.params_json = R"({"stop":[" x","<e>"],"temperature":0.7})";
   v.licenses = {"MIT", " padded"};
-  v.messages_json = R"([{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello\nthere"}])";
+  v.messages_json =
+      R"([{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello\nthere"}])";
   auto text = FormatModelfile(v);
   ASSERT_TRUE(text.ok()) << text.status().message();
   EXPECT_EQ(*text,
@@ -91,8 +94,10 @@ TEST(ShowTest, ModelfileLikeOllamaShow) {
 
 TEST(GoJsonTest, EncoderMatchesGo) {
   auto j = nlohmann::ordered_json::parse(R"({"b":[1,2.5,"<x>",null,true],"a":{"z":1,"y":2}})");
-  EXPECT_EQ(GoJsonEncode(j, false), R"({"b":[1,2.5,"\u003cx\u003e",null,true],"a":{"z":1,"y":2}})" "\n");
-  EXPECT_EQ(GoJsonEncode(j, true), R"({"a":{"y":2,"z":1},"b":[1,2.5,"\u003cx\u003e",null,true]})" "\n");
+  EXPECT_EQ(GoJsonEncode(j, false), R"({"b":[1,2.5,"\u003cx\u003e",null,true],"a":{"z":1,"y":2}})"
+                                    "\n");
+  EXPECT_EQ(GoJsonEncode(j, true), R"({"a":{"y":2,"z":1},"b":[1,2.5,"\u003cx\u003e",null,true]})"
+                                   "\n");
 }
 
 }  // namespace

@@ -54,27 +54,28 @@ TEST(ModelfileTest, ParsesEveryDirective) {
   auto mf = ParseModelfile(kEverything);
   ASSERT_TRUE(mf.ok()) << mf.status().message();
   ExpectCommands(*mf, {
-      {Directive::kFrom, "", "llama3.2", 2, 1},
-      {Directive::kParameter, "temperature", "0.7", 3, 1},
-      {Directive::kParameter, "stop", "<|start_header_id|>", 4, 1},
-      {Directive::kParameter, "stop", "<|eot_id|>", 5, 1},
-      {Directive::kParameter, "num_ctx", "8192", 6, 3},
-      {Directive::kParameter, "use_mmap", "false", 7, 1},
-      {Directive::kTemplate, "",
-       "{{ if .System }}<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ "
-       "end }}",
-       8, 1},
-      {Directive::kSystem, "", "You are Mario from Super Mario Bros.", 11, 1},
-      {Directive::kLicense, "", "MIT", 12, 1},
-      {Directive::kLicense, "", "Apache \"2.0\"\ntext", 13, 1},
-      {Directive::kMessage, "user", "Is Toronto in Canada?", 15, 1},
-      {Directive::kMessage, "assistant", "yes", 16, 1},
-      {Directive::kAdapter, "", "./lora.gguf", 17, 1},
-      {Directive::kDraft, "", "./draft.gguf", 18, 1},
-      {Directive::kRequires, "", "0.14.0", 19, 1},
-      {Directive::kRenderer, "", "qwen3", 20, 1},
-      {Directive::kParser, "", "qwen3", 21, 1},
-  });
+                          {Directive::kFrom, "", "llama3.2", 2, 1},
+                          {Directive::kParameter, "temperature", "0.7", 3, 1},
+                          {Directive::kParameter, "stop", "<|start_header_id|>", 4, 1},
+                          {Directive::kParameter, "stop", "<|eot_id|>", 5, 1},
+                          {Directive::kParameter, "num_ctx", "8192", 6, 3},
+                          {Directive::kParameter, "use_mmap", "false", 7, 1},
+                          {Directive::kTemplate, "",
+                           "{{ if .System }}<|start_header_id|>system<|end_header_id|>\n\n{{ "
+                           ".System }}<|eot_id|>{{ "
+                           "end }}",
+                           8, 1},
+                          {Directive::kSystem, "", "You are Mario from Super Mario Bros.", 11, 1},
+                          {Directive::kLicense, "", "MIT", 12, 1},
+                          {Directive::kLicense, "", "Apache \"2.0\"\ntext", 13, 1},
+                          {Directive::kMessage, "user", "Is Toronto in Canada?", 15, 1},
+                          {Directive::kMessage, "assistant", "yes", 16, 1},
+                          {Directive::kAdapter, "", "./lora.gguf", 17, 1},
+                          {Directive::kDraft, "", "./draft.gguf", 18, 1},
+                          {Directive::kRequires, "", "0.14.0", 19, 1},
+                          {Directive::kRenderer, "", "qwen3", 20, 1},
+                          {Directive::kParser, "", "qwen3", 21, 1},
+                      });
   EXPECT_TRUE(mf->warnings.empty());
   const auto& p = mf->commands;
   EXPECT_EQ(p[1].parameter.type, chat::ParameterType::kFloat);
@@ -86,8 +87,9 @@ TEST(ModelfileTest, ParsesEveryDirective) {
 
 TEST(ModelfileTest, QuotingFollowsOllama) {
   // A single-quoted value may span lines; it ends where a line's trimmed text closes the quote.
-  auto mf = ParseModelfile("FROM x\nSYSTEM \"one\ntwo\"\nTEMPLATE \"\"\"\n{{ .Prompt }}\n\"\"\"\n"
-                           "SYSTEM \"\"\nPARAMETER stop \"\"\" \"\"\"\n");
+  auto mf = ParseModelfile(
+      "FROM x\nSYSTEM \"one\ntwo\"\nTEMPLATE \"\"\"\n{{ .Prompt }}\n\"\"\"\n"
+      "SYSTEM \"\"\nPARAMETER stop \"\"\" \"\"\"\n");
   ASSERT_TRUE(mf.ok()) << mf.status().message();
   ExpectCommands(*mf, {{Directive::kFrom, "", "x", 1, 1},
                        {Directive::kSystem, "", "one\ntwo", 2, 1},
@@ -98,7 +100,9 @@ TEST(ModelfileTest, QuotingFollowsOllama) {
 
 TEST(ModelfileTest, LineEndingsEncodingsAndControlCharacters) {
   // CRLF counts as one line end and never reaches values; a UTF-8 BOM is skipped.
-  auto crlf = ParseModelfile("\xef\xbb\xbf" "FROM x\r\nTEMPLATE \"\"\"a\r\nb\"\"\"\r\nSYSTEM s\r\n");
+  auto crlf = ParseModelfile(
+      "\xef\xbb\xbf"
+      "FROM x\r\nTEMPLATE \"\"\"a\r\nb\"\"\"\r\nSYSTEM s\r\n");
   ASSERT_TRUE(crlf.ok()) << crlf.status().message();
   ExpectCommands(*crlf, {{Directive::kFrom, "", "x", 1, 1},
                          {Directive::kTemplate, "", "a\nb", 2, 1},
@@ -114,7 +118,10 @@ TEST(ModelfileTest, LineEndingsEncodingsAndControlCharacters) {
   ASSERT_TRUE(u16.ok()) << u16.status().message();
   EXPECT_EQ(u16->commands[1].value, "\xc3\xa9t\xc3\xa9");
   // Control characters are dropped from values, tabs kept.
-  auto ctl = ParseModelfile(std::string("FROM x\nSYSTEM a\x01" "b\tc\x7f", 20));
+  auto ctl =
+      ParseModelfile(std::string("FROM x\nSYSTEM a\x01"
+                                 "b\tc\x7f",
+                                 20));
   ASSERT_TRUE(ctl.ok()) << ctl.status().message();
   EXPECT_EQ(ctl->commands[1].value, "ab\tc");
 }
@@ -123,8 +130,9 @@ TEST(ModelfileTest, DeprecatedParametersWarnAndAreDropped) {
   auto mf = ParseModelfile("FROM x\nPARAMETER mirostat 1\nPARAMETER penalize_newline true\n");
   ASSERT_TRUE(mf.ok()) << mf.status().message();
   EXPECT_EQ(mf->commands.size(), 1u);
-  EXPECT_EQ(mf->warnings, (std::vector<std::string>{"line 2: parameter mirostat is deprecated",
-                                                    "line 3: parameter penalize_newline is deprecated"}));
+  EXPECT_EQ(mf->warnings,
+            (std::vector<std::string>{"line 2: parameter mirostat is deprecated",
+                                      "line 3: parameter penalize_newline is deprecated"}));
 }
 
 struct BadCase {
@@ -144,7 +152,8 @@ TEST(ModelfileTest, BadFilesNameLineAndColumn) {
        "line 2, column 20: invalid value for parameter use_mmap: \"maybe\" is not a boolean"},
       {"FROM x\nMESSAGE user \xc3\xa9\xc3\xa9\nPARAMETER top_k 1.5",
        "line 3, column 17: invalid value for parameter top_k: \"1.5\" is not an integer"},
-      {"FROM x\nTEMPLATE \"\"\"{{ .Prompt }}\n\nmore", "line 2, column 10: unterminated \"\"\" value"},
+      {"FROM x\nTEMPLATE \"\"\"{{ .Prompt }}\n\nmore",
+       "line 2, column 10: unterminated \"\"\" value"},
       {"FROM x\nSYSTEM \"unterminated\nmore", "line 2, column 8: unterminated quoted value"},
       {"FROM x\nSYSTEM \"closed\" then text", "line 2, column 8: unterminated quoted value"},
       {"PARAMETER temperature 1\n# no model\n", "no FROM line"},
@@ -158,7 +167,8 @@ TEST(ModelfileTest, BadFilesNameLineAndColumn) {
       {"FROM x\nPARAMETER seed\n", "line 2, column 15: missing value for parameter 'seed'"},
       {"FROM x\nPARAMETER num-ctx 5", "line 2, column 11: invalid parameter name 'num-ctx'"},
       {"FROM x\nREQUIRES 1.x", "line 2, column 10: requires must be a valid semver (e.g. 0.14.0)"},
-      {"FROM x\nREQUIRES 01.2.3", "line 2, column 10: requires must be a valid semver (e.g. 0.14.0)"},
+      {"FROM x\nREQUIRES 01.2.3",
+       "line 2, column 10: requires must be a valid semver (e.g. 0.14.0)"},
       {"FROM x\r\n\tFROM: y", "line 2, column 2: unknown command 'FROM:'"},
       {"FROM \xc3\xa9\n\xc3\x89 x", "line 2, column 1: unknown command '\xc3\x89'"},
       {"FROM x\nFROM\x01 y", "line 2, column 1: unknown command 'FROM\x01'"},
