@@ -102,8 +102,9 @@ class Store {
   // the partial files, also on a digest mismatch (DataLoss), when their bytes are useless.
   Status PromotePartial(const Digest& d, int parts, bool gguf);
 
-  // Writes the manifest for `name` atomically. FailedPrecondition if any referenced blob is
-  // missing. Replaces an existing manifest.
+  // Writes the manifest for `name` atomically (Serialize() + "\n", as Ollama's encoder).
+  // FailedPrecondition if any referenced blob is missing or its size differs from the
+  // manifest's. Replaces an existing manifest; releases this Store's pins on its blobs.
   Status WriteManifest(const ModelName& name, const Manifest& manifest);
   // Same for manifest bytes as received (a pull keeps the registry's bytes, so the manifest
   // digest matches the registry's): parsed strictly, then written unchanged.
