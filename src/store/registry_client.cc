@@ -16,11 +16,6 @@ using internal::RegistrySession;
 
 using internal::AllLayers;
 
-bool IsGgufLayer(const std::string& media_type) {
-  return media_type == kMediaModel || media_type == kMediaAdapter ||
-         media_type == kMediaProjector || media_type == kMediaDraft;
-}
-
 Result<std::string> FetchManifestOnce(RegistrySession& session, const ModelName& name) {
   http::Request req;
   req.url = session.RepoUrl("manifests/" + name.tag);

@@ -108,12 +108,7 @@ function writeAtomic(file, data) {
 function serveBlob(req, res, entry, hex, faulty) {
   const file = blobPath(hex);
   if (!fs.existsSync(file)) return registryError(res, entry, 404, 'BLOB_UNKNOWN', 'blob unknown');
-  let data = fs.readFileSync(file);
-  const size = data.length;
-  if (faulty && opts.wrongDigest && size > 0 && fault('wrong-digest')) {
-    data = Buffer.from(data);
-    data[Math.floor(size / 2)] ^= 0xff;
-  }
+  const size = fs.statSync(file).size;
   let start = 0;
   let end = size - 1;
   let status = 200;
@@ -128,36 +123,48 @@ function serveBlob(req, res, entry, hex, faulty) {
     status = 206;
     headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
   }
-  const body = data.subarray(start, end + 1);
-  headers['Content-Length'] = body.length;
+  const length = Math.max(0, end - start + 1);
+  headers['Content-Length'] = length;
   entry.status = status;
   entry.bytes = 0;
   res.writeHead(status, headers);
   if (req.method === 'HEAD') return res.end();
 
+  // Only the requested slice is read, in chunks.
+  const fd = fs.openSync(file, 'r');
+  res.on('close', () => fs.closeSync(fd));
+  const flip = faulty && opts.wrongDigest && size > 0 && fault('wrong-digest') ?
+      Math.floor(size / 2) : -1;
+  const read = (off, n) => {
+    const buf = Buffer.alloc(n);
+    fs.readSync(fd, buf, 0, n, start + off);
+    if (flip >= start + off && flip < start + off + n) buf[flip - start - off] ^= 0xff;
+    return buf;
+  };
   const drop = faulty && opts.dropAfter !== undefined && fault('drop');
   const stall = faulty && opts.stallAfter !== undefined && fault('stall');
-  const limit = drop ? opts.dropAfter : stall ? opts.stallAfter : body.length;
-  const chunk = opts.drip ? opts.drip.bytes : 64 * 1024;
+  const stop = Math.min(drop ? opts.dropAfter : stall ? opts.stallAfter : length, length);
+  const chunk = opts.drip ? opts.drip.bytes : 256 * 1024;
   let off = 0;
   let timer = null;
   res.on('close', () => { if (timer) clearTimeout(timer); });
   const pump = () => {
     timer = null;
-    while (off < Math.min(limit, body.length)) {
-      const n = Math.min(chunk, Math.min(limit, body.length) - off);
-      res.write(body.subarray(off, off + n));
+    while (off < stop) {
+      const n = Math.min(chunk, stop - off);
+      const flushed = res.write(read(off, n));
       off += n;
       entry.bytes = off;
       if (opts.drip) {
         timer = setTimeout(pump, opts.drip.ms);
         return;
       }
+      if (!flushed) return res.once('drain', pump);
     }
-    if (off >= body.length) return res.end();
+    if (off >= length) return res.end();
     // Drop: once the bytes sent so far are flushed, cut the connection.
     if (drop) return res.write('', () => res.socket.destroy());
-    // stall: keep the connection open and send nothing more.
+    // Stall: keep the connection open and send nothing more.
   };
   pump();
 }

@@ -40,9 +40,15 @@ std::unique_ptr<FakeRegistry> FakeRegistry::Start(const std::string& dir,
   std::vector<std::string> argv = {
       "node", std::string(HEARTH_SOURCE_DIR) + "/tests/fakes/registry.js", "--dir", dir};
   argv.insert(argv.end(), flags.begin(), flags.end());
+  // No terminal for node: a tty on its stdio makes it reset the terminal mode, which stops a
+  // test run in a background process group (SIGTTOU). Its stderr goes to a file for debugging.
+  const std::string err_path = TempDir() + "/registry.stderr";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   auto args = CStrings(argv);
   pid_t pid = -1;
   int rc = posix_spawnp(&pid, "node", &fa, nullptr, args.data(), environ);

@@ -362,7 +362,8 @@ TEST_F(PullTest, PermanentStallGivesUpAfterBoundedRetries) {
 }
 
 TEST_F(PullTest, SlowDripIsNotAStall) {
-  StartRegistry({"--drip", "16384:20", "--fault-digest", built_.model.hex});
+  // 16 KiB every 600 ms per connection: gaps of 60% of the stall timeout, ~3 s in all.
+  StartRegistry({"--drip", "16384:600", "--fault-digest", built_.model.hex});
   RegistryOptions o = testing::TestOptions();
   o.stall_timeout = std::chrono::milliseconds(1000);
   Status s = Pull(o);
@@ -464,7 +465,8 @@ TEST_F(PullTest, InvalidGgufLayerIsRefused) {
 }
 
 TEST_F(PullTest, ConcurrentPullsShareOneDownload) {
-  StartRegistry({"--drip", "8192:5", "--fault-digest", built_.model.hex});
+  // ~0.4 s per part: the second pull joins the first one's download under way.
+  StartRegistry({"--drip", "4096:20", "--fault-digest", built_.model.hex});
   RegistryClient client(dest_.get());
   Status a, b;
   std::thread t1([&] { a = client.Pull(Name(), testing::TestOptions(), nullptr); });
@@ -482,7 +484,8 @@ TEST_F(PullTest, ConcurrentPullsShareOneDownload) {
 }
 
 TEST_F(PullTest, CancelLeavesResumablePartials) {
-  StartRegistry({"--drip", "4096:20", "--fault-digest", built_.model.hex});
+  // ~1.5 s per part: the cancel at 400 ms lands mid-download.
+  StartRegistry({"--drip", "1024:20", "--fault-digest", built_.model.hex});
   CancelToken cancel;
   RegistryOptions o = testing::TestOptions();
   o.cancel = &cancel;
