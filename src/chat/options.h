@@ -21,8 +21,21 @@ struct SamplingOptions {
   int64_t seed = -1;  // < 0: a random seed per request
 };
 
+// A constraint on the shape of the output, enforced by a grammar while sampling.
+struct OutputFormat {
+  enum class Kind {
+    kNone,
+    kJson,        // any JSON object (Ollama "format": "json", OpenAI json_object)
+    kJsonSchema,  // `text` is a JSON Schema (Ollama "format": {...}, OpenAI json_schema)
+    kGrammar,     // `text` is a GBNF grammar (internal: e.g. required tool calls)
+  };
+  Kind kind = Kind::kNone;
+  std::string text;
+};
+
 struct GenerationOptions {
   SamplingOptions sampling;
+  OutputFormat format;
   int32_t num_predict = -1;  // < 0: until end of generation or the context is full
   std::vector<std::string> stop;
 };

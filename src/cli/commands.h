@@ -24,10 +24,14 @@ struct CommandRow {
 Handler SetupRun(CLI::App& sub);
 Handler SetupServe(CLI::App& sub);
 Handler SetupList(CLI::App& sub);
+Handler SetupCreate(CLI::App& sub);
+Handler SetupShow(CLI::App& sub);
 Handler SetupCp(CLI::App& sub);
 Handler SetupRm(CLI::App& sub);
 Handler SetupStoreVerify(CLI::App& sub);
 Handler SetupDevSynth(CLI::App& sub);
+Handler SetupPull(CLI::App& sub);
+Handler SetupPush(CLI::App& sub);
 
 // Runs the CLI; returns the exit code.
 int Main(int argc, char** argv);

@@ -14,9 +14,13 @@ namespace {
 const CommandRow kCommands[] = {
     {"serve", "Start the server", SetupServe},
     {"run", "Run a model: one-shot with a prompt, interactive without", SetupRun},
+    {"create", "Create a model from a Modelfile", SetupCreate},
+    {"show", "Show information for a model", SetupShow},
     {"list", "List models in the store", SetupList},
     {"cp", "Copy a model", SetupCp},
     {"rm", "Remove models", SetupRm},
+    {"pull", "Pull a model from a registry", SetupPull},
+    {"push", "Push a model to a registry", SetupPush},
     {"store verify", "Re-hash every blob and check every manifest", SetupStoreVerify},
     {"dev synth", "Write a random-weight GGUF with the exact shapes of a named model", SetupDevSynth},
 };

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <ggml-cpu.h>
 #include <llama-ext.h>
 #include <llama.h>
 
@@ -12,6 +13,7 @@
 
 #include "base/check.h"
 #include "engine/backend.h"
+#include "engine/grammar.h"
 #include "engine/sequence.h"
 
 namespace hearth::engine {
@@ -22,9 +24,19 @@ struct ContextDeleter {
 };
 using ContextPtr = std::unique_ptr<llama_context, ContextDeleter>;
 
+struct ThreadpoolDeleter {
+  void operator()(ggml_threadpool* t) const { ggml_threadpool_free(t); }
+};
+using ThreadpoolPtr = std::unique_ptr<ggml_threadpool, ThreadpoolDeleter>;
+
+// ggml's CPU threads spin this long (0-100) for the next graph before sleeping, as llama-server
+// and llama-bench default to: it keeps per-token decode latency low.
+constexpr int kThreadpoolPoll = 50;
+
 struct Queued {
   GenerateRequest request;
   Callbacks callbacks;
+  SamplerPtr sampler;
   Clock::time_point submitted;
 };
 
@@ -33,6 +45,7 @@ struct Queued {
 struct Engine::Impl {
   ModelPtr model;
   EngineOptions options;
+  ThreadpoolPtr threadpool;  // declared before ctx: the context is freed first
   ContextPtr ctx;
   llama_batch batch{};
 
@@ -89,6 +102,10 @@ Result<std::unique_ptr<Engine>> Engine::Create(ModelPtr model, const EngineOptio
                                      std::to_string(cp.n_ctx) + " tokens");
   // libllama pads the cache (to 256 cells); the limit stays what was asked for.
   opts.n_ctx = std::min(opts.n_ctx, static_cast<int32_t>(llama_n_ctx_seq(ctx.get())));
+  ggml_threadpool_params tpp = ggml_threadpool_params_default(opts.n_threads);
+  tpp.poll = kThreadpoolPoll;
+  ThreadpoolPtr threadpool(ggml_threadpool_new(&tpp));
+  if (threadpool) llama_attach_threadpool(ctx.get(), threadpool.get(), nullptr);
 
   std::unique_ptr<Engine> engine(new Engine(std::move(model), opts));
   for (const auto& [buft, mb] : llama_get_memory_breakdown(ctx.get())) {
@@ -99,6 +116,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(ModelPtr model, const EngineOptio
   Impl& impl = *engine->impl_;
   impl.model = engine->model_;
   impl.options = opts;
+  impl.threadpool = std::move(threadpool);
   impl.ctx = std::move(ctx);
   impl.batch = llama_batch_init(opts.n_batch, 0, 1);
   impl.slots.resize(opts.n_parallel);
@@ -128,10 +146,15 @@ Status Engine::Submit(GenerateRequest request, Callbacks callbacks) {
     return InvalidArgument("prompt is " + std::to_string(prompt.size()) +
                            " tokens, which does not fit the context of " +
                            std::to_string(options_.n_ctx) + " tokens");
+  auto grammar = GrammarFor(request.options.format);
+  if (!grammar.ok()) return grammar.status();
+  auto sampler = Sampler::Create(*model_, request.options.sampling, *grammar, options_.n_ctx);
+  if (!sampler.ok()) return sampler.status();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->stopping) return FailedPrecondition("engine is shutting down");
-    impl_->queue.push_back({std::move(request), std::move(callbacks), Clock::now()});
+    impl_->queue.push_back(
+        {std::move(request), std::move(callbacks), std::move(sampler).value(), Clock::now()});
   }
   impl_->cv.notify_all();
   return Status();
@@ -203,10 +226,9 @@ void Engine::Impl::AdmitQueued() {
     if (slots[id]) continue;
     Queued q = std::move(queue.front());
     queue.pop_front();
-    SamplerPtr sampler = MakeSampler(model->raw(), q.request.options.sampling, options.n_ctx);
     llama_memory_seq_rm(llama_get_memory(ctx.get()), static_cast<llama_seq_id>(id), -1, -1);
     slots[id] = std::make_unique<Sequence>(static_cast<int>(id), std::move(q.request),
-                                           std::move(q.callbacks), std::move(sampler),
+                                           std::move(q.callbacks), std::move(q.sampler),
                                            q.submitted);
     ++active;
   }
@@ -278,7 +300,7 @@ void Engine::Impl::Step() {
     s->Advance(r.n_tokens);
     if (!r.wants_logits) continue;
     auto done = s->SampleAndApply(ctx.get(), index - 1, *model, options.n_ctx);
-    if (done) Release(r.seq_id, *done);
+    if (done) Release(r.seq_id, *done, *done == chat::DoneReason::kError ? s->error() : Status());
   }
 }
 

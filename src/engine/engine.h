@@ -73,7 +73,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Queues `request`. Returns InvalidArgument (and calls no callback) for an empty prompt, a token
-  // outside the vocabulary, or a prompt that does not fit the per-sequence context.
+  // outside the vocabulary, a prompt that does not fit the per-sequence context, or an output
+  // format (JSON schema, grammar) that does not compile.
   Status Submit(GenerateRequest request, Callbacks callbacks);
 
   // Convenience for tests and one-shot use: blocks until done; returns the text and completion.

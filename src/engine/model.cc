@@ -168,6 +168,20 @@ std::string Model::Detokenize(const std::vector<Token>& tokens, bool special) co
   return out;
 }
 
+Result<std::vector<Token>> Model::FimPrompt(std::string_view prefix,
+                                            std::string_view suffix) const {
+  if (!info_.capabilities.insert)
+    return FailedPrecondition("model " + info_.name + " does not support insert");
+  std::vector<Token> out;
+  if (info_.add_bos && info_.bos.id >= 0) out.push_back(info_.bos.id);
+  out.push_back(info_.fim_prefix.id);
+  for (Token t : Tokenize(prefix, false, false)) out.push_back(t);
+  out.push_back(info_.fim_suffix.id);
+  for (Token t : Tokenize(suffix, false, false)) out.push_back(t);
+  out.push_back(info_.fim_middle.id);
+  return out;
+}
+
 bool Model::IsEndOfGeneration(Token token) const {
   return llama_vocab_is_eog(llama_model_get_vocab(model_), token);
 }

@@ -82,6 +82,10 @@ class Model {
   std::string TokenPiece(Token token, bool special = false) const;
   // Concatenated pieces of `tokens`.
   std::string Detokenize(const std::vector<Token>& tokens, bool special = false) const;
+  // Fill-in-the-middle prompt in prefix-suffix-middle order, as llama-server builds it:
+  // [BOS] <fim_prefix> prefix <fim_suffix> suffix <fim_middle>. FailedPrecondition when the model
+  // has no FIM tokens (no insert capability).
+  Result<std::vector<Token>> FimPrompt(std::string_view prefix, std::string_view suffix) const;
   // True iff `token` ends generation (EOS, EOT, ...).
   bool IsEndOfGeneration(Token token) const;
 

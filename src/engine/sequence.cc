@@ -14,7 +14,7 @@ Sequence::Sequence(int seq_id, GenerateRequest&& request, Callbacks&& callbacks,
       submitted_(submitted),
       started_(Clock::now()) {
   // Prime the repeat/presence/frequency penalties with the prompt, as llama-server does.
-  for (Token t : request_.prompt) llama_sampler_accept(sampler_.get(), t);
+  sampler_->AcceptPrompt(request_.prompt);
 }
 
 const Token* Sequence::TakePrompt(size_t n) {
@@ -25,7 +25,12 @@ const Token* Sequence::TakePrompt(size_t n) {
 
 std::optional<chat::DoneReason> Sequence::SampleAndApply(llama_context* ctx, int32_t logits_index,
                                                          const Model& model, int32_t n_ctx) {
-  const Token tok = llama_sampler_sample(sampler_.get(), ctx, logits_index);
+  Result<Token> sampled = sampler_->Sample(ctx, logits_index);
+  if (!sampled.ok()) {
+    error_ = sampled.status();
+    return chat::DoneReason::kError;
+  }
+  const Token tok = *sampled;
   if (generated_.empty()) first_token_ = Clock::now();
   last_ = tok;
   generated_.push_back(tok);

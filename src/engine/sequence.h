@@ -38,6 +38,8 @@ class Sequence {
                                                  const Model& model, int32_t n_ctx);
   // Sends the final callbacks. Safe to call once.
   void Finish(chat::DoneReason reason, Status status = Status());
+  // Why SampleAndApply returned kError.
+  const Status& error() const { return error_; }
 
  private:
   bool Emit(const std::string& text);
@@ -52,6 +54,7 @@ class Sequence {
   Token last_ = -1;
   std::vector<Token> generated_;
   bool finished_ = false;
+  Status error_;
   Clock::time_point submitted_, started_, first_token_;
 };
 

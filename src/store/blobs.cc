@@ -142,7 +142,7 @@ Status Store::PublishLocked(const std::string& temp, int fd, const Digest& d, ui
 }
 
 Result<Digest> Store::ImportFile(const std::string& path, bool gguf) {
-  auto src = internal::OpenFile(path, O_RDONLY);
+  auto src = internal::OpenFile(path, O_RDONLY | O_NONBLOCK);  // a FIFO must not hang us
   if (!src.ok() && src.status().code() == StatusCode::kNotFound) {
     return NotFound("file not found: " + path);
   }
@@ -201,7 +201,7 @@ Status Store::PromotePartial(const Digest& d, int parts, bool gguf) {
     std::vector<char> buf(kCopyChunk);
     for (int i = 0; i < parts; ++i) {
       const std::string p = PartialPath(d, i);
-      HEARTH_ASSIGN_OR_RETURN(UniqueFd in, internal::OpenFile(p, O_RDONLY));
+      HEARTH_ASSIGN_OR_RETURN(UniqueFd in, internal::OpenFile(p, O_RDONLY | O_NONBLOCK));
       while (true) {
         HEARTH_ASSIGN_OR_RETURN(size_t n, internal::ReadSome(in.get(), buf.data(), buf.size(), p));
         if (n == 0) break;
@@ -215,7 +215,11 @@ Status Store::PromotePartial(const Digest& d, int parts, bool gguf) {
     return committed.status();
   }
   const std::string path = PartialPath(d);
-  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, internal::OpenFile(path, O_RDWR));
+  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, internal::OpenFile(path, O_RDWR | O_NONBLOCK));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return InvalidArgument(path + " is not a regular file");
+  }
   HEARTH_RETURN_IF_ERROR(internal::LockShared(fd.get()));  // keeps Prune away meanwhile
   Sha256 h;
   std::vector<char> buf(kCopyChunk);

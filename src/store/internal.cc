@@ -33,6 +33,17 @@ std::string Quote(std::string_view s, size_t max) {
   return out + "\"";
 }
 
+bool EqualFold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 std::string ErrnoMessage(const std::string& what, int err) {
   return what + " (" + std::strerror(err) + ")";
 }
@@ -93,7 +104,8 @@ Status FsyncDir(const std::string& dir) {
 }
 
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
-  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
+  // O_NONBLOCK: opening a FIFO planted in the store must not hang (regular files ignore it).
+  HEARTH_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY | O_NONBLOCK));
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return IOError(ErrnoMessage("cannot stat " + path, errno));
   if (!S_ISREG(st.st_mode)) return InvalidArgument(path + " is not a regular file");

@@ -21,6 +21,9 @@ namespace hearth::store::internal {
 // `max` bytes cut to "...", so hostile names and digests print safely in one line.
 std::string Quote(std::string_view s, size_t max = 96);
 
+// True iff `a` and `b` are equal ignoring ASCII case (Go's strings.EqualFold on ASCII).
+bool EqualFold(std::string_view a, std::string_view b);
+
 // "message (strerror)" for `err`.
 std::string ErrnoMessage(const std::string& what, int err);
 
@@ -57,7 +60,8 @@ Result<size_t> ReadSome(int fd, void* data, size_t size, const std::string& what
 Status Fsync(int fd, const std::string& what);
 // Opens directory `dir` and fsyncs it, so a rename or unlink inside it is durable.
 Status FsyncDir(const std::string& dir);
-// Whole file, at most `max_bytes` (ResourceExhausted above). NotFound / IOError.
+// Whole regular file, at most `max_bytes` (ResourceExhausted above). Never blocks on a FIFO or
+// device (InvalidArgument: not a regular file). NotFound / IOError.
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes);
 // Writes `bytes` to `path` atomically: a hidden temp file beside it, fsync, rename, fsync of the
 // directory. Readers see the old file or the new one, never a mix; a crash leaves at most a
@@ -79,7 +83,7 @@ std::string RandomHex();
 // Modification time of `path`; false when it cannot be stat'ed.
 bool ModTime(const std::string& path, std::chrono::system_clock::time_point* out);
 
-// A regular file under <root>/manifests (not a hidden temp file).
+// A regular, non-hidden file under <root>/manifests.
 struct ManifestFile {
   std::string path;               // absolute
   std::string rel;                // relative to the manifests directory, e.g. "host/ns/model/tag"

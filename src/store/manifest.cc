@@ -182,6 +182,11 @@ std::string Manifest::Serialize() const {
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
+bool IsGgufLayer(std::string_view t) {
+  return t == kMediaModel || t == kMediaEmbed || t == kMediaAdapter || t == kMediaProjector ||
+         t == kMediaDraft;
+}
+
 const Layer* Manifest::Find(std::string_view media_type) const {
   for (const Layer& l : layers) {
     if (l.media_type == media_type) return &l;

@@ -27,6 +27,10 @@ inline constexpr char kMediaParams[] = "application/vnd.ollama.image.params";
 inline constexpr char kMediaMessages[] = "application/vnd.ollama.image.messages";
 inline constexpr char kMediaDraft[] = "application/vnd.ollama.image.draft";
 
+// True for the layer types that hold GGUF files (model, embed, adapter, projector, draft):
+// blobs of these types must be written with gguf = true (NewBlob, ImportFile, PromotePartial).
+bool IsGgufLayer(std::string_view media_type);
+
 inline constexpr size_t kMaxManifestBytes = 16u << 20;
 inline constexpr size_t kMaxManifestLayers = 100'000;  // safetensors models have one per tensor
 

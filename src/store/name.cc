@@ -7,6 +7,7 @@
 namespace hearth::store {
 namespace {
 
+using internal::EqualFold;
 using internal::Quote;
 
 // Ollama's part limits (types/model/name.go isValidLen).
@@ -69,17 +70,6 @@ Status NameError(std::string_view text, const std::string& reason) {
 }
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
-bool EqualFold(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 }  // namespace
 

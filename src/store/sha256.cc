@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
 #include <vector>
 
@@ -49,7 +50,11 @@ Digest Sha256Of(std::string_view bytes) {
 }
 
 Result<Digest> Sha256File(const std::string& path, uint64_t* size) {
-  HEARTH_ASSIGN_OR_RETURN(internal::UniqueFd fd, internal::OpenFile(path, O_RDONLY));
+  HEARTH_ASSIGN_OR_RETURN(internal::UniqueFd fd, internal::OpenFile(path, O_RDONLY | O_NONBLOCK));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return InvalidArgument(path + " is not a regular file");
+  }
   Sha256 h;
   std::vector<char> buf(1 << 20);
   uint64_t total = 0;

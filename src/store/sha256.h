@@ -28,8 +28,8 @@ class Sha256 {
 
 // The digest of `bytes`.
 Digest Sha256Of(std::string_view bytes);
-// Streams the file at `path` through SHA-256. NotFound / IOError; `size` (optional) gets the
-// byte count.
+// Streams the regular file at `path` through SHA-256. NotFound / IOError / InvalidArgument (not
+// a regular file); `size` (optional) gets the byte count.
 Result<Digest> Sha256File(const std::string& path, uint64_t* size = nullptr);
 
 }  // namespace hearth::store

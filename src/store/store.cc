@@ -118,10 +118,25 @@ Status Store::WriteManifestLocked(const ModelName& name, const Manifest& m,
   return Status();
 }
 
-Result<std::string> Store::ReadManifestBytes(const ModelName& name) const {
-  HEARTH_RETURN_IF_ERROR(name.Validate());
+ModelName Store::ExistingName(const ModelName& name) const {
+  struct stat st;
+  if (::stat((root_ + "/" + name.ManifestPath()).c_str(), &st) == 0) return name;
+  for (const internal::ManifestFile& f : internal::WalkManifests(ManifestsDir())) {
+    if (f.name && internal::EqualFold(f.name->host, name.host) &&
+        internal::EqualFold(f.name->ns, name.ns) &&
+        internal::EqualFold(f.name->model, name.model) &&
+        internal::EqualFold(f.name->tag, name.tag)) {
+      return *f.name;
+    }
+  }
+  return name;
+}
+
+Result<std::string> Store::ReadManifestBytes(const ModelName& given) const {
+  HEARTH_RETURN_IF_ERROR(given.Validate());
+  const ModelName name = ExistingName(given);
   auto bytes = internal::ReadFileBounded(root_ + "/" + name.ManifestPath(), kMaxManifestBytes);
-  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) return ModelNotFound(name);
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) return ModelNotFound(given);
   if (!bytes.ok()) return bytes.status().WithContext("manifest of " + name.Display());
   return bytes;
 }
@@ -133,7 +148,9 @@ Result<Manifest> Store::ReadManifest(const ModelName& name) const {
   return m;
 }
 
-Result<ResolvedModel> Store::Resolve(const ModelName& name) const {
+Result<ResolvedModel> Store::Resolve(const ModelName& given) const {
+  HEARTH_RETURN_IF_ERROR(given.Validate());
+  const ModelName name = ExistingName(given);
   HEARTH_ASSIGN_OR_RETURN(std::string bytes, ReadManifestBytes(name));
   auto parsed = Manifest::Parse(bytes);
   if (!parsed.ok()) return parsed.status().WithContext(name.Display());
@@ -215,23 +232,25 @@ std::vector<ListedModel> Store::List() const {
   return out;
 }
 
-Status Store::Copy(const ModelName& src, const ModelName& dst) {
-  HEARTH_RETURN_IF_ERROR(src.Validate());
-  HEARTH_RETURN_IF_ERROR(dst.Validate());
+Status Store::Copy(const ModelName& given_src, const ModelName& given_dst) {
+  HEARTH_RETURN_IF_ERROR(given_src.Validate());
+  HEARTH_RETURN_IF_ERROR(given_dst.Validate());
   HEARTH_ASSIGN_OR_RETURN(internal::UniqueFd lock, internal::LockExclusive(LockPath()));
+  const ModelName src = ExistingName(given_src);
   HEARTH_ASSIGN_OR_RETURN(std::string bytes, ReadManifestBytes(src));
+  const ModelName dst = ExistingName(given_dst);  // "Foo" replaces an existing "foo"
   auto m = Manifest::Parse(bytes);
   if (!m.ok()) return m.status().WithContext(src.Display());
   if (src == dst) return Status();
   return WriteManifestLocked(dst, *m, bytes);
 }
 
-Status Store::Delete(const ModelName& name) {
-  HEARTH_RETURN_IF_ERROR(name.Validate());
+Status Store::Delete(const ModelName& given) {
+  HEARTH_RETURN_IF_ERROR(given.Validate());
   HEARTH_ASSIGN_OR_RETURN(internal::UniqueFd lock, internal::LockExclusive(LockPath()));
-  const std::string path = root_ + "/" + name.ManifestPath();
+  const std::string path = root_ + "/" + ExistingName(given).ManifestPath();
   if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return NotFound("model '" + name.Display() + "' not found");
+    if (errno == ENOENT) return NotFound("model '" + given.Display() + "' not found");
     return IOError(internal::ErrnoMessage("cannot remove " + path, errno));
   }
   HEARTH_RETURN_IF_ERROR(internal::FsyncDir(fs::path(path).parent_path().string()));

@@ -79,6 +79,7 @@ class Store {
   // Streams bytes into a new blob. Write() appends; Commit() verifies the sha256 against
   // `expected` (when given) and atomically publishes the blob, returning its digest. Destroying
   // an uncommitted writer removes its temp file. `gguf` = validate as GGUF before publishing.
+  // A writer must not outlive its Store; one writer is used by one thread at a time.
   class BlobWriter {
    public:
     virtual ~BlobWriter() = default;
@@ -101,14 +102,16 @@ class Store {
   // the partial files, also on a digest mismatch (DataLoss), when their bytes are useless.
   Status PromotePartial(const Digest& d, int parts, bool gguf);
 
-  // Writes the manifest for `name` atomically. FailedPrecondition if any referenced blob is
-  // missing. Replaces an existing manifest.
+  // Writes the manifest for `name` atomically (Serialize() + "\n", as Ollama's encoder).
+  // FailedPrecondition if any referenced blob is missing or its size differs from the
+  // manifest's. Replaces an existing manifest; releases this Store's pins on its blobs.
   Status WriteManifest(const ModelName& name, const Manifest& manifest);
   // Same for manifest bytes as received (a pull keeps the registry's bytes, so the manifest
   // digest matches the registry's): parsed strictly, then written unchanged.
   Status WriteManifestBytes(const ModelName& name, std::string_view bytes);
   Result<Manifest> ReadManifest(const ModelName& name) const;
   Result<std::string> ReadManifestBytes(const ModelName& name) const;
+  // Names match stored models ignoring ASCII case, as in Ollama ("Mistral" finds "mistral").
   Result<ResolvedModel> Resolve(const ModelName& name) const;  // NotFound: `model "x" not found`
   std::vector<ListedModel> List() const;  // newest first, as `ollama list`
   // Copies the manifest bytes of `src` to `dst` (replacing it); blobs are shared. NotFound.
@@ -135,6 +138,9 @@ class Store {
   std::string ManifestsDir() const { return root_ + "/manifests"; }
   std::string LockPath() const { return root_ + "/.lock"; }
   std::string PinsDir() const { return root_ + "/.pins"; }
+  // The stored model whose name equals `name` ignoring ASCII case (as Ollama's getExistingName),
+  // preferring an exact match; `name` itself when there is none.
+  ModelName ExistingName(const ModelName& name) const;
   // REQUIRES: the writer lock. Records `d` in this Store's pin file, so Prune in any process
   // keeps the blob until a manifest references it (or this Store is destroyed).
   Status PinLocked(const Digest& d);

@@ -25,8 +25,9 @@ std::vector<ManifestFile> WalkManifests(const std::string& dir) {
     }
     std::error_code type_ec;
     if (!e.is_regular_file(type_ec) || type_ec) continue;
-    const std::string file = e.path().filename().string();
-    if (IsAtomicTempName(file)) continue;
+    // Hidden files are never manifests (a name part cannot start with '.'): temp files of
+    // AtomicWriteFile, editor or desktop litter.
+    if (e.path().filename().string().front() == '.') continue;
     ManifestFile m;
     m.path = e.path().string();
     m.rel = e.path().lexically_relative(dir).string();

@@ -363,3 +363,75 @@ TEST(MemoryTest, ReportsWeightsKvAndCompute) {
 
 }  // namespace
 }  // namespace hearth::engine
+
+namespace hearth::engine {
+namespace {
+
+TEST(FormatTest, JsonSchemaOutputFollowsTheSchema) {
+  ModelPtr m = LoadOrDie("stories260K-f32.gguf");
+  EnginePtr e = MakeEngine(m, 1, 512);
+  GenerateRequest r = Greedy(*m, "Once upon a time", 120);
+  r.options.format.kind = chat::OutputFormat::Kind::kJsonSchema;
+  r.options.format.text =
+      R"({"type":"object","properties":{"happy":{"type":"boolean"},"mood":{"enum":["sad","glad"]}},)"
+      R"("required":["happy","mood"],"additionalProperties":false})";
+  auto out = e->Generate(r);
+  ASSERT_EQ(out.completion.done_reason, chat::DoneReason::kStop) << out.text;
+  // The only strings this schema admits, modulo whitespace.
+  std::string compact;
+  for (char c : out.text)
+    if (c != ' ' && c != '\n' && c != '\t') compact += c;
+  EXPECT_TRUE(compact == R"({"happy":true,"mood":"sad"})" || compact == R"({"happy":true,"mood":"glad"})" ||
+              compact == R"({"happy":false,"mood":"sad"})" || compact == R"({"happy":false,"mood":"glad"})")
+      << out.text;
+}
+
+TEST(FormatTest, JsonFormatGivesAnObject) {
+  ModelPtr m = LoadOrDie("stories260K-f32.gguf");
+  EnginePtr e = MakeEngine(m, 1, 512);
+  GenerateRequest r = Greedy(*m, "Once upon a time", 60);
+  r.options.format.kind = chat::OutputFormat::Kind::kJson;
+  auto out = e->Generate(r);
+  ASSERT_FALSE(out.text.empty());
+  size_t first = out.text.find_first_not_of(" \n\t");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(out.text[first], '{') << out.text;
+}
+
+TEST(FormatTest, BadSchemaOrGrammarIsRejectedAtSubmit) {
+  ModelPtr m = LoadOrDie("stories260K-f32.gguf");
+  EnginePtr e = MakeEngine(m, 1, 512);
+  GenerateRequest r = Greedy(*m, "Once upon a time", 10);
+  r.options.format.kind = chat::OutputFormat::Kind::kJsonSchema;
+  r.options.format.text = "{not json";
+  Status s = e->Submit(r, {});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("format"), std::string::npos) << s.message();
+  r.options.format.kind = chat::OutputFormat::Kind::kGrammar;
+  r.options.format.text = "root ::= (";
+  EXPECT_EQ(e->Submit(r, {}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FimTest, PromptLayoutAndCapability) {
+  auto stories = Model::Load(SharedModel("stories260K-f32.gguf"));
+  ASSERT_TRUE(stories.ok());
+  EXPECT_EQ((*stories)->FimPrompt("a", "b").status().code(), StatusCode::kFailedPrecondition);
+  LoadOptions vo;
+  vo.vocab_only = true;
+  auto ds = Model::Load(SharedModel("vocab/ggml-vocab-deepseek-coder.gguf"), vo);
+  ASSERT_TRUE(ds.ok());
+  const ModelInfo& i = (*ds)->info();
+  auto p = (*ds)->FimPrompt("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  std::vector<Token> expected;
+  if (i.add_bos) expected.push_back(i.bos.id);
+  expected.push_back(i.fim_prefix.id);
+  for (Token t : (*ds)->Tokenize("def add(a, b):\n    ", false, false)) expected.push_back(t);
+  expected.push_back(i.fim_suffix.id);
+  for (Token t : (*ds)->Tokenize("\n\nprint(add(1, 2))\n", false, false)) expected.push_back(t);
+  expected.push_back(i.fim_middle.id);
+  EXPECT_EQ(*p, expected);
+}
+
+}  // namespace
+}  // namespace hearth::engine

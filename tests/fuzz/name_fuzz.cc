@@ -18,6 +18,12 @@ using hearth::store::ModelName;
 using hearth::store::Store;
 
 Store* g_store = nullptr;
+std::string* g_dir = nullptr;
+
+void RemoveStoreDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(*g_dir, ec);
+}
 
 [[noreturn]] void Fail(const char* what, std::string_view input, const std::string& path) {
   std::fprintf(stderr, "name_fuzz: %s\n  input (%zu bytes)\n  path: %s\n", what, input.size(),
@@ -64,6 +70,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   auto s = Store::Open(tmpl);
   if (!s.ok()) std::abort();
   g_store = s->release();
+  g_dir = new std::string(tmpl);
+  std::atexit(RemoveStoreDir);
   return 0;
 }
 

@@ -63,6 +63,16 @@ TEST(ManifestTest, OptionalFieldsRoundTrip) {
   EXPECT_EQ(m.Serialize().find("\"from\""), std::string::npos);  // omitempty, as Ollama
 }
 
+TEST(ManifestTest, GgufLayerTypes) {
+  for (const char* t : {kMediaModel, kMediaEmbed, kMediaAdapter, kMediaProjector, kMediaDraft}) {
+    EXPECT_TRUE(IsGgufLayer(t)) << t;
+  }
+  for (const char* t : {kMediaTemplate, kMediaSystem, kMediaLicense, kMediaParams, kMediaMessages,
+                        kConfigMediaType, "application/vnd.ollama.image.tensor"}) {
+    EXPECT_FALSE(IsGgufLayer(t)) << t;
+  }
+}
+
 TEST(ManifestTest, UnknownFieldsAreIgnoredAsOllamaDoes) {
   std::string j = OllamaManifest();
   j.insert(1, R"("annotations":{"x":"y"},)");

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -226,6 +228,26 @@ TEST(StoreTest, ResolveDefaultsAndMissingBlobs) {
   no_model.layers[0].media_type = kMediaLicense;
   ASSERT_TRUE(s->WriteManifest(Name("license-only"), no_model).ok());
   EXPECT_EQ(s->Resolve(Name("license-only")).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, NamesMatchStoredModelsIgnoringCase) {
+  std::string root;
+  auto s = OpenTemp(&root);
+  const Digest model = s->PutBytes("weights").value();
+  ASSERT_TRUE(s->WriteManifest(Name("mistral:7b"), MakeManifest(*s, model, 7)).ok());
+  auto r = s->Resolve(Name("MISTRAL:7B"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->name.Display(), "mistral:7b");
+  EXPECT_TRUE(s->ReadManifest(Name("Mistral:7b")).ok());
+  ASSERT_TRUE(s->Copy(Name("Mistral:7B"), Name("Other")).ok());
+  ASSERT_TRUE(s->Copy(Name("other"), Name("OTHER:LATEST")).ok());  // the same model: no-op
+  std::vector<std::string> names;
+  for (const ListedModel& l : s->List()) names.push_back(l.name.Display());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"Other:latest", "mistral:7b"}));
+  ASSERT_TRUE(s->Delete(Name("MISTRAL:7b")).ok());
+  EXPECT_EQ(s->Resolve(Name("mistral:7b")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(s->Delete(Name("MISTRAL:7b")).message(), "model 'MISTRAL:7b' not found");
 }
 
 TEST(StoreTest, ListIsNewestFirstWithSizes) {
@@ -455,6 +477,33 @@ TEST(StoreTest, HandBuiltHostileDigestsAndNamesNeverBecomePaths) {
   Manifest m;
   m.config = {kConfigMediaType, evil, 1, "", ""};
   EXPECT_EQ(s->WriteManifest(Name("x"), m).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, HostileFilesInTheStoreNeitherHangNorBlock) {
+  std::string root;
+  auto s = OpenTemp(&root);
+  const Digest model = s->PutBytes("weights").value();
+  ASSERT_TRUE(s->WriteManifest(Name("m"), MakeManifest(*s, model, 7)).ok());
+  // A FIFO where a manifest or a blob should be: reads fail at once instead of blocking.
+  fs::create_directories(root + "/manifests/registry.ollama.ai/library/fifo");
+  ASSERT_EQ(mkfifo((root + "/manifests/registry.ollama.ai/library/fifo/latest").c_str(), 0644), 0);
+  EXPECT_EQ(s->Resolve(Name("fifo")).status().code(), StatusCode::kInvalidArgument);
+  const std::string pipe = hearth::testing::TempDir() + "/pipe";
+  ASSERT_EQ(mkfifo(pipe.c_str(), 0644), 0);
+  EXPECT_EQ(s->ImportFile(pipe, true).status().code(), StatusCode::kInvalidArgument);
+  const Digest text = Sha256Of("t");
+  ASSERT_EQ(mkfifo(s->PartialPath(text).c_str(), 0644), 0);
+  EXPECT_EQ(s->PromotePartial(text, 0, false).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s->List().size(), 1u);
+  EXPECT_TRUE(s->Verify(false).ok());
+  // Hidden litter in the manifests tree is not a manifest and does not stop pruning.
+  WriteAll(root + "/manifests/registry.ollama.ai/.DS_Store", "\x00\x01");
+  const Digest orphan = s->PutBytes("orphan").value();
+  s.reset();
+  s = Store::Open(root).value();
+  ASSERT_TRUE(s->Prune().ok());
+  EXPECT_FALSE(s->HasBlob(orphan));
+  EXPECT_TRUE(s->Resolve(Name("m")).ok());
 }
 
 TEST(StoreTest, ConcurrentThreadsShareOneStore) {
