@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/check.h"
 #include "server/connection.h"
 
 namespace hearth::server::internal {
@@ -49,6 +50,19 @@ std::string SseData(std::string_view payload) {
   return out;
 }
 
+// False (and a bug report) for a header that would break the response framing: an empty or
+// non-token name, or CR, LF or NUL in the value.
+bool SafeHeader(std::string_view name, std::string_view value) {
+  bool ok = !name.empty();
+  for (char c : name) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    ok &= u > 32 && u < 127 && c != ':';
+  }
+  ok &= value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  if (!ok) HEARTH_BUG("dropped an unsafe response header");
+  return ok;
+}
+
 }  // namespace
 
 std::string Frame(StreamFormat format, std::string_view event, std::string_view payload) {
@@ -83,11 +97,22 @@ template <class Message>
 void Connection::PrepareHeader(Message& m, int status, const std::string& content_type,
                                const HeaderList& headers) {
   m.version(version_);
+  // Beast throws on a status outside 100-999; a handler bug must not take the I/O thread down.
+  if (status < 100 || status > 999) {
+    HEARTH_BUG("HTTP handler answered an invalid status");
+    status = 500;
+  }
   m.result(static_cast<unsigned>(status));
   if (const char* reason = ReasonFor(status)) m.reason(reason);
-  if (!content_type.empty()) m.set(http::field::content_type, content_type);
-  for (const auto& [name, value] : extra_headers_) m.insert(name, value);
-  for (const auto& [name, value] : headers) m.insert(name, value);
+  if (SafeHeader("Content-Type", content_type) && !content_type.empty()) {
+    m.set(http::field::content_type, content_type);
+  }
+  for (const auto& [name, value] : extra_headers_) {
+    if (SafeHeader(name, value)) m.insert(name, value);
+  }
+  for (const auto& [name, value] : headers) {
+    if (SafeHeader(name, value)) m.insert(name, value);
+  }
   m.keep_alive(keep_alive_);
 }
 
@@ -153,6 +178,9 @@ void Connection::WriteResponse(Response r) {
   }
   string_res_ = std::make_unique<http::response<http::string_body>>();
   PrepareHeader(*string_res_, r.status, r.content_type, r.headers);
+  // These statuses have no body (and Beast refuses to frame one).
+  const unsigned code = string_res_->result_int();
+  if (code < 200 || code == 204 || code == 304) r.body.clear();
   string_res_->body() = std::move(r.body);
   string_res_->prepare_payload();
   http::async_write(socket_, *string_res_, std::move(done));

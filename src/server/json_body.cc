@@ -1,5 +1,6 @@
 #include "server/json_body.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -32,6 +33,34 @@ struct ErrorSax : nlohmann::json::json_sax_t {
   }
 };
 
+// The deepest nesting of arrays and objects in `text`, counted outside strings; stops counting
+// once `limit` is exceeded.
+int NestingDepth(std::string_view text, int limit) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+      if (max_depth > limit) return max_depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
 Status TypeError(std::string_view field, const char* want, const nlohmann::json& got) {
   return InvalidArgument("invalid value for \"" + std::string(field) + "\": expected " + want +
                          ", got " + JsonTypeName(got));
@@ -56,6 +85,11 @@ const char* JsonTypeName(const nlohmann::json& j) {
 Result<JsonBody> JsonBody::Parse(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return InvalidArgument("missing request body");
+  }
+  // Deep nesting is never legitimate here and would make later recursive walks dangerous.
+  if (NestingDepth(body, kMaxJsonDepth) > kMaxJsonDepth) {
+    return InvalidArgument("invalid JSON: nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep");
   }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
@@ -97,16 +131,16 @@ Status JsonBody::Bool(std::string_view field, bool* out) const {
 Status JsonBody::Int(std::string_view field, int64_t* out) const {
   const nlohmann::json* v = Find(field);
   if (!v) return Status::Ok();
-  if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
-    return Status::Ok();
-  }
   if (v->is_number_unsigned()) {
     const uint64_t u = v->get<uint64_t>();
     if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
       return InvalidArgument("invalid value for \"" + std::string(field) + "\": out of range");
     }
     *out = static_cast<int64_t>(u);
+    return Status::Ok();
+  }
+  if (v->is_number_integer()) {
+    *out = v->get<int64_t>();
     return Status::Ok();
   }
   if (v->is_number_float()) {

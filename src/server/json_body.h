@@ -14,10 +14,14 @@
 
 namespace hearth::server {
 
+// Bodies nested deeper than this are refused before parsing.
+inline constexpr int kMaxJsonDepth = 128;
+
 class JsonBody {
  public:
   // InvalidArgument: "missing request body" (empty or only whitespace), "invalid JSON: <where
-  // and why>", "request body must be a JSON object, got <type>".
+  // and why>" (also for nesting deeper than kMaxJsonDepth), "request body must be a JSON object,
+  // got <type>".
   static Result<JsonBody> Parse(std::string_view body);
 
   // Each getter: OK and *out untouched when `field` is absent or null; OK and *out set when it

@@ -142,6 +142,11 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
   return out + zone;
 }
 
+nlohmann::json EmptyDetails() {
+  return {{"parent_model", ""}, {"format", ""},         {"family", ""},
+          {"families", nullptr}, {"parameter_size", ""}, {"quantization_level", ""}};
+}
+
 Result<ModelFacts> ReadModelFacts(const store::Store& store, const store::ResolvedModel& model,
                                   bool with_model_info, bool verbose) {
   ModelFacts facts;
@@ -150,11 +155,10 @@ Result<ModelFacts> ReadModelFacts(const store::Store& store, const store::Resolv
     json parsed = json::parse(*text, nullptr, false);
     if (parsed.is_object()) cfg = std::move(parsed);
   }
+  facts.details = EmptyDetails();
   json& d = facts.details;
-  d["parent_model"] = "";
   d["format"] = ConfigString(cfg, "model_format");
   d["family"] = ConfigString(cfg, "model_family");
-  d["families"] = nullptr;
   if (auto it = cfg.find("model_families"); it != cfg.end() && it->is_array()) {
     json fams = json::array();
     for (const json& f : *it) {

@@ -16,8 +16,11 @@
 
 namespace hearth::server {
 
+// Ollama's ModelDetails with every field empty ("families": null).
+nlohmann::json EmptyDetails();
+
 struct ModelFacts {
-  nlohmann::json details = nlohmann::json::object();  // Ollama's ModelDetails
+  nlohmann::json details = EmptyDetails();  // Ollama's ModelDetails
   std::vector<std::string> capabilities;              // completion|embedding|vision|tools|...
   std::string chat_template;                          // the GGUF's tokenizer.chat_template
   nlohmann::json model_info = nlohmann::json::object();  // with `with_model_info` only

@@ -18,6 +18,12 @@ using store::ModelName;
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// `key` of object `o` when it is a string, else "" (store data may come from anywhere).
+std::string StringField(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // Go's %q for the names echoed in error messages.
 std::string Quoted(std::string_view s) { return Dump(json(std::string(s))); }
 
@@ -154,7 +160,7 @@ void ModelApi::Show(const CallPtr& c) {
     json out = json::array();
     for (const json& msg : messages) {
       if (!msg.is_object()) continue;
-      out.push_back({{"role", msg.value("role", "")}, {"content", msg.value("content", "")}});
+      out.push_back({{"role", StringField(msg, "role")}, {"content", StringField(msg, "content")}});
     }
     resp["messages"] = out;
   }

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "server/server_testing.h"
 
@@ -25,17 +24,17 @@ struct Child {
   int err_fd = -1;
   std::string stderr_text;
 
-  // Reads stderr until `pattern` matches a line or the guard expires; returns the match.
-  std::optional<std::smatch> WaitFor(const std::regex& pattern) {
+  // Reads stderr until a line starts with `prefix` or the guard expires; returns the rest of
+  // that line.
+  std::optional<std::string> WaitFor(const std::string& prefix) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     size_t scanned = 0;
     while (std::chrono::steady_clock::now() < deadline) {
       size_t nl;
       while ((nl = stderr_text.find('\n', scanned)) != std::string::npos) {
-        line_ = stderr_text.substr(scanned, nl - scanned);
+        const std::string line = stderr_text.substr(scanned, nl - scanned);
         scanned = nl + 1;
-        std::smatch m;
-        if (std::regex_search(line_, m, pattern)) return m;
+        if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
       }
       pollfd p{err_fd, POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;
@@ -65,9 +64,6 @@ struct Child {
     }
     if (err_fd >= 0) ::close(err_fd);
   }
-
- private:
-  std::string line_;
 };
 
 // Starts `hearth serve` with `env` added to this process's environment.
@@ -102,9 +98,10 @@ TEST(ServeBinaryTest, ServesTheStoreOnPortZero) {
   testing::TestStore ts = testing::MakeTestStore();
   auto child = StartServe({"HEARTH_HOST=127.0.0.1:0", "HEARTH_MODELS=" + ts.root});
   ASSERT_TRUE(child);
-  auto m = child->WaitFor(std::regex(R"(^Listening on 127\.0\.0\.1:(\d+)$)"));
-  ASSERT_TRUE(m) << child->stderr_text;
-  const uint16_t port = static_cast<uint16_t>(std::stoi((*m)[1].str()));
+  auto rest = child->WaitFor("Listening on 127.0.0.1:");
+  ASSERT_TRUE(rest) << child->stderr_text;
+  ASSERT_EQ(rest->find_first_not_of("0123456789"), std::string::npos) << *rest;
+  const uint16_t port = static_cast<uint16_t>(std::stoi(*rest));
   ASSERT_GT(port, 0);
   EXPECT_EQ(child->stderr_text.find("WARNING"), std::string::npos);
 
@@ -134,9 +131,10 @@ TEST(ServeBinaryTest, ApiKeysFromTheEnvironment) {
   auto child = StartServe({"HEARTH_HOST=127.0.0.1:0", "HEARTH_MODELS=" + ts.root,
                            "HEARTH_API_KEYS=team-key"});
   ASSERT_TRUE(child);
-  auto m = child->WaitFor(std::regex(R"(^Listening on 127\.0\.0\.1:(\d+)$)"));
-  ASSERT_TRUE(m) << child->stderr_text;
-  const uint16_t port = static_cast<uint16_t>(std::stoi((*m)[1].str()));
+  auto rest = child->WaitFor("Listening on 127.0.0.1:");
+  ASSERT_TRUE(rest) << child->stderr_text;
+  ASSERT_EQ(rest->find_first_not_of("0123456789"), std::string::npos) << *rest;
+  const uint16_t port = static_cast<uint16_t>(std::stoi(*rest));
   auto r = Fetch(port, "GET", "/api/tags");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
@@ -160,7 +158,7 @@ TEST(ServeBinaryTest, StartUpErrors) {
   auto child = StartServe({"HEARTH_HOST=127.0.0.1:" + port, "HEARTH_MODELS=" + ts.root});
   ASSERT_TRUE(child);
   EXPECT_EQ(child->Wait(), 1);
-  child->WaitFor(std::regex("^Error"));
+  child->WaitFor("Error");
   EXPECT_NE(child->stderr_text.find("Error: cannot listen on 127.0.0.1:" + port +
                                     ": Address already in use"),
             std::string::npos)
@@ -169,7 +167,7 @@ TEST(ServeBinaryTest, StartUpErrors) {
   child = StartServe({"HEARTH_HOST=127.0.0.1:99999", "HEARTH_MODELS=" + ts.root});
   ASSERT_TRUE(child);
   EXPECT_EQ(child->Wait(), 1);
-  child->WaitFor(std::regex("^Error"));
+  child->WaitFor("Error");
   EXPECT_NE(child->stderr_text.find("Error: HEARTH_HOST: invalid port \"99999\""),
             std::string::npos)
       << child->stderr_text;
@@ -178,7 +176,7 @@ TEST(ServeBinaryTest, StartUpErrors) {
                       "HEARTH_ORIGINS=not-an-origin"});
   ASSERT_TRUE(child);
   EXPECT_EQ(child->Wait(), 1);
-  child->WaitFor(std::regex("^Error"));
+  child->WaitFor("Error");
   EXPECT_NE(child->stderr_text.find("Error: bad origin \"not-an-origin\""), std::string::npos)
       << child->stderr_text;
 }
