@@ -35,7 +35,7 @@ int Serve() {
   }
   server::Router router;
   server::AddGeneralRoutes(router, HEARTH_VERSION);
-  server::AddModelRoutes(router, {.store = store->get()});
+  server::AddModelRoutes(router, store->get());
   server::AddRegistryRoutes(router, store->get());
 
   // Block the stop signals before the server's threads exist (they inherit the mask), then wait

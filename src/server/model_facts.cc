@@ -5,26 +5,13 @@
 #include <cstdio>
 #include <ctime>
 
-#include "gguf/gguf.h"
+#include "chat/ollama_template.h"
+#include "store/model_facts.h"
 
 namespace hearth::server {
 namespace {
 
 using nlohmann::json;
-
-void AddCapability(std::vector<std::string>& caps, const std::string& c) {
-  if (!c.empty() && std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
-}
-
-bool Contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A float as its shortest decimal form at its own precision, so float32 metadata prints as
 // written (1e-05, not 9.999999747378752e-06).
@@ -70,46 +57,142 @@ json ToJson(const gguf::Value& v, bool verbose) {
   return arr;
 }
 
+json Tensors(const gguf::File& file) {
+  json out = json::array();
+  for (const gguf::TensorInfo& t : file.tensors) {
+    auto traits = gguf::GetTypeTraits(t.type);
+    std::string type = traits ? traits->name : std::to_string(t.type);
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    out.push_back({{"name", t.name}, {"type", type}, {"shape", t.dims}});
+  }
+  return out;
+}
+
 std::string ConfigString(const json& cfg, const char* key) {
   auto it = cfg.find(key);
   return it != cfg.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-int64_t ConfigInt(const json& cfg, const char* key) {
+uint64_t ConfigUint(const json& cfg, const char* key) {
   auto it = cfg.find(key);
-  return it != cfg.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  return it != cfg.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+std::vector<std::string> ConfigStrings(const json& cfg, const char* key) {
+  std::vector<std::string> out;
+  auto it = cfg.find(key);
+  if (it == cfg.end() || !it->is_array()) return out;
+  for (const json& e : *it) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
 }
 
 bool UnknownQuantization(const std::string& q) { return q.empty() || q == "unknown"; }
 
 }  // namespace
 
-std::string FileTypeName(int64_t t) {
-  static const char* kNames[] = {
-      "F32",     "F16",    "Q4_0",    "Q4_1",   nullptr,  nullptr, nullptr,  "Q8_0",   "Q5_0",
-      "Q5_1",    "Q2_K",   "Q3_K_S",  "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
-      "Q6_K",    "IQ2_XXS", "IQ2_XS", "Q2_K_S", "IQ3_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
-      "IQ3_M",   "IQ2_S",  "IQ2_M",   "IQ4_XS", "IQ1_M",  "BF16",   nullptr,  nullptr,  nullptr,
-      "TQ1_0",   "TQ2_0",  "MXFP4_MOE", "NVFP4", "Q1_0"};
-  if (t < 0 || t >= static_cast<int64_t>(std::size(kNames)) || !kNames[t]) return "unknown";
-  return kNames[t];
+json EmptyDetails() {
+  return {{"parent_model", ""}, {"format", ""},         {"family", ""},
+          {"families", nullptr}, {"parameter_size", ""}, {"quantization_level", ""}};
 }
 
-std::string HumanNumber(uint64_t n) {
-  char buf[64];
-  const double d = static_cast<double>(n);
-  if (n >= 1000000000ull) {
-    const double x = d / 1e9;
-    std::snprintf(buf, sizeof(buf), x == static_cast<double>(static_cast<uint64_t>(x)) ? "%.0fB" : "%.1fB", x);
-  } else if (n >= 1000000ull) {
-    const double x = d / 1e6;
-    std::snprintf(buf, sizeof(buf), x == static_cast<double>(static_cast<uint64_t>(x)) ? "%.0fM" : "%.2fM", x);
-  } else if (n >= 1000ull) {
-    std::snprintf(buf, sizeof(buf), "%.0fK", d / 1e3);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(n));
+json ModelInfo(const gguf::File& file, bool verbose) {
+  json info = json::object();
+  for (const gguf::KeyValue& kv : file.kv) {
+    if (kv.key == "general.name" || kv.key == "tokenizer.chat_template") continue;
+    info[kv.key] = ToJson(kv.value, verbose);
   }
-  return buf;
+  return info;
+}
+
+Result<ListFacts> ReadListFacts(const store::Store& store, const store::ResolvedModel& model) {
+  ListFacts facts;
+  HEARTH_ASSIGN_OR_RETURN(std::string config_text,
+                          store.ReadBlobText(model.manifest.config.digest, 1 << 20));
+  const json cfg = json::parse(config_text, nullptr, false);
+  if (!cfg.is_object()) {
+    return DataLoss("the config blob of " + model.name.Display() + " is not a JSON object");
+  }
+  json& d = facts.details;
+  for (const store::Layer& l : model.manifest.layers) {
+    if (l.media_type == store::kMediaModel) {
+      d["parent_model"] = l.from;
+      break;
+    }
+  }
+  d["format"] = ConfigString(cfg, "model_format");
+  d["family"] = ConfigString(cfg, "model_family");
+  const std::vector<std::string> families = ConfigStrings(cfg, "model_families");
+  if (!families.empty()) d["families"] = families;
+  d["parameter_size"] = ConfigString(cfg, "model_type");
+  d["quantization_level"] = ConfigString(cfg, "file_type");
+  uint64_t context_length = ConfigUint(cfg, "context_length");
+  uint64_t embedding_length = ConfigUint(cfg, "embedding_length");
+
+  std::optional<store::GgufFacts> gguf_facts;
+  if (!model.model_path.empty()) {
+    auto file = gguf::ReadFile(model.model_path, {.keep_string_arrays = false});
+    if (!file.ok()) return file.status().WithContext("model layer of " + model.name.Display());
+    gguf_facts = store::FactsOf(*file);
+    if (context_length == 0) context_length = gguf_facts->context_length;
+    if (embedding_length == 0) embedding_length = gguf_facts->embedding_length;
+    if (UnknownQuantization(d["quantization_level"].get<std::string>()) &&
+        !UnknownQuantization(gguf_facts->file_type)) {
+      d["quantization_level"] = gguf_facts->file_type;
+    }
+  }
+  if (context_length > 0) d["context_length"] = context_length;
+  if (embedding_length > 0) d["embedding_length"] = embedding_length;
+  std::vector<std::string> template_caps;
+  if (!model.template_text.empty()) {
+    if (auto t = chat::OllamaTemplate::Parse(model.template_text); t.ok()) {
+      template_caps = t->Capabilities();
+    }
+  }
+  facts.capabilities = store::Capabilities(
+      ConfigStrings(cfg, "capabilities"), gguf_facts ? &*gguf_facts : nullptr,
+      !model.template_text.empty(), template_caps, !model.projector_path.empty());
+  return facts;
+}
+
+json ShowJson(const store::ShowInfo& info, bool verbose) {
+  json resp = json::object();
+  if (!info.license.empty()) resp["license"] = info.license;
+  if (!info.modelfile.empty()) resp["modelfile"] = info.modelfile;
+  if (!info.parameters.empty()) resp["parameters"] = info.parameters;
+  if (!info.template_text.empty()) resp["template"] = info.template_text;
+  if (!info.system.empty()) resp["system"] = info.system;
+  if (!info.renderer.empty()) resp["renderer"] = info.renderer;
+  if (!info.parser.empty()) resp["parser"] = info.parser;
+  json details = EmptyDetails();
+  details["parent_model"] = info.parent_model;
+  details["format"] = info.format;
+  details["family"] = info.family;
+  if (!info.families.empty()) details["families"] = info.families;
+  details["parameter_size"] = info.parameter_size;
+  details["quantization_level"] = info.quantization_level;
+  if (info.model && UnknownQuantization(info.quantization_level)) {
+    const std::string ft = store::FactsOf(*info.model).file_type;
+    if (!UnknownQuantization(ft)) details["quantization_level"] = ft;
+  }
+  resp["details"] = details;
+  if (!info.messages.empty()) {
+    json messages = json::array();
+    for (const auto& [role, content] : info.messages) {
+      messages.push_back({{"role", role}, {"content", content}});
+    }
+    resp["messages"] = messages;
+  }
+  // Several integrations crash on a missing model_info, so it is always an object (as Ollama).
+  resp["model_info"] = info.model ? ModelInfo(*info.model, verbose) : json::object();
+  if (info.projector) resp["projector_info"] = ModelInfo(*info.projector, verbose);
+  if (info.model && !info.model->tensors.empty()) resp["tensors"] = Tensors(*info.model);
+  if (!info.capabilities.empty()) resp["capabilities"] = info.capabilities;
+  resp["modified_at"] = FormatTime(info.modified);
+  if (!info.requires_version.empty()) resp["requires"] = info.requires_version;
+  return resp;
 }
 
 std::string FormatTime(std::chrono::system_clock::time_point t) {
@@ -140,102 +223,6 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
   std::snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+', abs_off / 3600,
                 (abs_off % 3600) / 60);
   return out + zone;
-}
-
-nlohmann::json EmptyDetails() {
-  return {{"parent_model", ""}, {"format", ""},         {"family", ""},
-          {"families", nullptr}, {"parameter_size", ""}, {"quantization_level", ""}};
-}
-
-Result<ModelFacts> ReadModelFacts(const store::Store& store, const store::ResolvedModel& model,
-                                  bool with_model_info, bool verbose) {
-  ModelFacts facts;
-  json cfg = json::object();
-  if (auto text = store.ReadBlobText(model.manifest.config.digest, 1 << 20); text.ok()) {
-    json parsed = json::parse(*text, nullptr, false);
-    if (parsed.is_object()) cfg = std::move(parsed);
-  }
-  facts.details = EmptyDetails();
-  json& d = facts.details;
-  d["format"] = ConfigString(cfg, "model_format");
-  d["family"] = ConfigString(cfg, "model_family");
-  if (auto it = cfg.find("model_families"); it != cfg.end() && it->is_array()) {
-    json fams = json::array();
-    for (const json& f : *it) {
-      if (f.is_string()) fams.push_back(f);
-    }
-    d["families"] = fams;
-  }
-  d["parameter_size"] = ConfigString(cfg, "model_type");
-  d["quantization_level"] = ConfigString(cfg, "file_type");
-  int64_t context_length = ConfigInt(cfg, "context_length");
-  int64_t embedding_length = ConfigInt(cfg, "embedding_length");
-  if (auto it = cfg.find("capabilities"); it != cfg.end() && it->is_array()) {
-    for (const json& c : *it) {
-      if (c.is_string()) AddCapability(facts.capabilities, c.get<std::string>());
-    }
-  }
-
-  if (!model.model_path.empty()) {
-    gguf::ReadOptions options;
-    options.keep_string_arrays = with_model_info;
-    auto file = gguf::ReadFile(model.model_path, options);
-    if (!file.ok()) return file.status().WithContext("model " + model.name.Display());
-    const std::string arch = file->GetString("general.architecture").value_or("");
-    bool pooling = false;
-    for (const gguf::KeyValue& kv : file->kv) {
-      if (arch.empty() || kv.key.compare(0, arch.size() + 1, arch + ".") != 0) continue;
-      const std::string suffix = kv.key.substr(arch.size() + 1);
-      if (suffix == "pooling_type") pooling = true;
-      if (suffix == "vision.block_count") AddCapability(facts.capabilities, "vision");
-      if (suffix == "audio.block_count") AddCapability(facts.capabilities, "audio");
-    }
-    AddCapability(facts.capabilities, pooling ? "embedding" : "completion");
-    if (context_length == 0) context_length = file->GetInt(arch + ".context_length").value_or(0);
-    if (embedding_length == 0) {
-      embedding_length = file->GetInt(arch + ".embedding_length").value_or(0);
-    }
-    if (d["format"] == "") d["format"] = "gguf";
-    if (d["family"] == "") d["family"] = arch;
-    if (d["parameter_size"] == "") d["parameter_size"] = HumanNumber(file->ParameterCount());
-    if (UnknownQuantization(d["quantization_level"].get<std::string>())) {
-      if (auto ft = file->GetInt("general.file_type")) d["quantization_level"] = FileTypeName(*ft);
-    }
-    facts.chat_template = file->GetString("tokenizer.chat_template").value_or("");
-    if (with_model_info) {
-      for (const gguf::KeyValue& kv : file->kv) {
-        if (kv.key == "general.name" || kv.key == "tokenizer.chat_template") continue;
-        facts.model_info[kv.key] = ToJson(kv.value, verbose);
-      }
-      for (const gguf::TensorInfo& t : file->tensors) {
-        auto traits = gguf::GetTypeTraits(t.type);
-        std::string type = traits ? traits->name : std::to_string(t.type);
-        std::transform(type.begin(), type.end(), type.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        facts.tensors.push_back({{"name", t.name}, {"type", type}, {"shape", t.dims}});
-      }
-    }
-  }
-  if (context_length > 0) d["context_length"] = context_length;
-  if (embedding_length > 0) d["embedding_length"] = embedding_length;
-  if (!model.projector_path.empty()) AddCapability(facts.capabilities, "vision");
-
-  // Template capabilities: the Go template when the model has one, else the GGUF's Jinja one.
-  if (!model.template_text.empty()) {
-    const std::string t = Lower(model.template_text);
-    if (Contains(t, ".tools")) AddCapability(facts.capabilities, "tools");
-    if (Contains(t, ".suffix")) AddCapability(facts.capabilities, "insert");
-    if (Contains(t, "<think>") && Contains(t, "</think>")) {
-      AddCapability(facts.capabilities, "thinking");
-    }
-  } else if (!facts.chat_template.empty()) {
-    const std::string& t = facts.chat_template;
-    if (Contains(t, "tools") || Contains(t, "tool_call")) AddCapability(facts.capabilities, "tools");
-    if (Contains(t, "<think>") && Contains(t, "</think>")) {
-      AddCapability(facts.capabilities, "thinking");
-    }
-  }
-  return facts;
 }
 
 }  // namespace hearth::server

@@ -1,17 +1,16 @@
 #pragma once
-// What the API reports about a stored model without loading it: Ollama's "details" (from the
-// config blob, gaps filled from the GGUF header), capabilities (from the GGUF metadata, the
-// projector layer and the template), and for /api/show the GGUF metadata as "model_info" and the
-// tensor list. Every GGUF goes through hearth's bounds-checked reader. Pure functions of the
-// store's files; thread-safe.
+// The JSON the API reports about stored models, built from the store's own readers
+// (store::ShowModel for /api/show; the config blob, store::FactsOf and store::Capabilities for
+// /api/tags), so `hearth show` and /api/show always agree. Pure functions; thread-safe.
 
 #include <chrono>
-#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "gguf/gguf.h"
+#include "store/show.h"
 #include "store/store.h"
 
 namespace hearth::server {
@@ -19,24 +18,24 @@ namespace hearth::server {
 // Ollama's ModelDetails with every field empty ("families": null).
 nlohmann::json EmptyDetails();
 
-struct ModelFacts {
-  nlohmann::json details = EmptyDetails();  // Ollama's ModelDetails
-  std::vector<std::string> capabilities;              // completion|embedding|vision|tools|...
-  std::string chat_template;                          // the GGUF's tokenizer.chat_template
-  nlohmann::json model_info = nlohmann::json::object();  // with `with_model_info` only
-  nlohmann::json tensors = nlohmann::json::array();      // with `with_model_info` only
+struct ListFacts {
+  nlohmann::json details = EmptyDetails();
+  std::vector<std::string> capabilities;
 };
 
-// Reads the facts of `model`. With `with_model_info`, fills model_info (arrays longer than 5
-// elements are emptied unless `verbose`, general.name and tokenizer.chat_template left out, as
-// Ollama) and tensors. DataLoss/InvalidArgument when the model's GGUF fails validation.
-Result<ModelFacts> ReadModelFacts(const store::Store& store, const store::ResolvedModel& model,
-                                  bool with_model_info, bool verbose);
+// An /api/tags entry's details (the config blob; context and embedding length and an unknown
+// quantization filled from the GGUF header, as Ollama's list does) and capabilities. Errors when
+// the config or the GGUF cannot be read or validated.
+Result<ListFacts> ReadListFacts(const store::Store& store, const store::ResolvedModel& model);
 
-// Ollama's ggml FileType name for a general.file_type value ("Q4_0", "F16", ...; "unknown").
-std::string FileTypeName(int64_t file_type);
-// Ollama's format.HumanNumber: 260000 -> "260K", 1500000 -> "1.50M", 8030000000 -> "8.0B".
-std::string HumanNumber(uint64_t n);
+// The /api/show body for `info` (read with the same `verbose`).
+nlohmann::json ShowJson(const store::ShowInfo& info, bool verbose);
+
+// GGUF metadata as Ollama's model_info: every key but general.name and tokenizer.chat_template;
+// arrays longer than 5 elements are emptied unless `verbose`; float32 values keep their shortest
+// decimal form.
+nlohmann::json ModelInfo(const gguf::File& file, bool verbose);
+
 // Go's time.Time JSON form (RFC 3339 with nanoseconds, trailing zeros trimmed) in local time,
 // e.g. "2024-05-01T10:11:12.123456789+02:00" ("Z" when local time is UTC).
 std::string FormatTime(std::chrono::system_clock::time_point t);

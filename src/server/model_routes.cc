@@ -8,6 +8,7 @@
 #include "server/json_body.h"
 #include "server/model_facts.h"
 #include "server/routes.h"
+#include "store/show.h"
 
 namespace hearth::server {
 
@@ -17,12 +18,6 @@ using nlohmann::json;
 using store::ModelName;
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// `key` of object `o` when it is a string, else "" (store data may come from anywhere).
-std::string StringField(const json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Go's %q for the names echoed in error messages.
 std::string Quoted(std::string_view s) { return Dump(json(std::string(s))); }
@@ -38,7 +33,7 @@ bool EqualFold(std::string_view a, std::string_view b) {
 // Handlers' shared state: the store and a cache of /api/tags facts by manifest digest.
 class ModelApi {
  public:
-  explicit ModelApi(ModelRoutesOptions options) : options_(std::move(options)) {}
+  explicit ModelApi(store::Store* store) : store_(store) {}
 
   void Tags(const CallPtr& c);
   void Show(const CallPtr& c);
@@ -46,25 +41,27 @@ class ModelApi {
   void Delete(const CallPtr& c);
 
  private:
-  store::Store& store() { return *options_.store; }
+  store::Store& store() { return *store_; }
   // Details and capabilities of `m`, from the cache when its manifest is unchanged.
-  ModelFacts ListFacts(const store::ListedModel& m);
+  ListFacts Facts(const store::ListedModel& m);
 
-  ModelRoutesOptions options_;
+  store::Store* store_;
   std::mutex mu_;
-  std::unordered_map<std::string, ModelFacts> facts_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, ListFacts> facts_;  // GUARDED_BY(mu_)
 };
 
-ModelFacts ModelApi::ListFacts(const store::ListedModel& m) {
+ListFacts ModelApi::Facts(const store::ListedModel& m) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = facts_.find(m.manifest_digest.hex);
     if (it != facts_.end()) return it->second;
   }
-  ModelFacts facts;
+  // A model whose layers cannot be read is still listed (so it can be removed), with empty
+  // details, as far as its manifest goes.
+  ListFacts facts;
   auto resolved = store().Resolve(m.name);
   if (resolved.ok()) {
-    auto read = ReadModelFacts(store(), *resolved, /*with_model_info=*/false, false);
+    auto read = ReadListFacts(store(), *resolved);
     if (read.ok()) facts = std::move(*read);
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -76,7 +73,7 @@ ModelFacts ModelApi::ListFacts(const store::ListedModel& m) {
 void ModelApi::Tags(const CallPtr& c) {
   json models = json::array();
   for (const store::ListedModel& m : store().List()) {
-    ModelFacts facts = ListFacts(m);
+    ListFacts facts = Facts(m);
     json item = {{"name", m.name.Display()},
                  {"model", m.name.Display()},
                  {"modified_at", FormatTime(m.modified)},
@@ -95,6 +92,7 @@ void ModelApi::Show(const CallPtr& c) {
     c->RespondStatus(body.status());
     return;
   }
+  // "template" (deprecated) and "options" are validated but change nothing here.
   std::string model, name, system, tmpl;
   bool verbose = false;
   const json* request_options = nullptr;
@@ -116,58 +114,17 @@ void ModelApi::Show(const CallPtr& c) {
     c->RespondStatus(existing.status());
     return;
   }
-  auto resolved = store().Resolve(*existing);
-  if (!resolved.ok()) {
-    if (resolved.status().code() == StatusCode::kNotFound) {
+  auto info = store::ShowModel(store(), *existing, verbose);
+  if (!info.ok()) {
+    if (info.status().code() == StatusCode::kNotFound) {
       c->RespondError(404, "model '" + existing->Display() + "' not found");
     } else {
-      c->RespondStatus(resolved.status());
+      c->RespondError(500, info.status().message());
     }
     return;
   }
-  const store::ResolvedModel& m = *resolved;
-  auto facts = ReadModelFacts(store(), m, /*with_model_info=*/true, verbose);
-  if (!facts.ok()) {
-    c->RespondError(500, facts.status().message());
-    return;
-  }
-  json resp = json::object();
-  if (!m.license.empty()) resp["license"] = m.license;
-  if (options_.format_modelfile) {
-    auto text = options_.format_modelfile(m);
-    if (!text.ok()) {
-      c->RespondError(500, text.status().message());
-      return;
-    }
-    if (!text->empty()) resp["modelfile"] = *text;
-  }
-  if (options_.format_parameters) {
-    auto text = options_.format_parameters(m.params_json);
-    if (!text.ok()) {
-      c->RespondError(500, text.status().message());
-      return;
-    }
-    if (!text->empty()) resp["parameters"] = *text;
-  }
-  const std::string& template_text = m.template_text.empty() ? facts->chat_template
-                                                             : m.template_text;
-  if (!template_text.empty()) resp["template"] = template_text;
-  const std::string& shown_system = system.empty() ? m.system : system;
-  if (!shown_system.empty()) resp["system"] = shown_system;
-  resp["details"] = facts->details;
-  json messages = json::parse(m.messages_json, nullptr, false);
-  if (messages.is_array() && !messages.empty()) {
-    json out = json::array();
-    for (const json& msg : messages) {
-      if (!msg.is_object()) continue;
-      out.push_back({{"role", StringField(msg, "role")}, {"content", StringField(msg, "content")}});
-    }
-    resp["messages"] = out;
-  }
-  resp["model_info"] = facts->model_info;
-  if (!facts->tensors.empty()) resp["tensors"] = facts->tensors;
-  if (!facts->capabilities.empty()) resp["capabilities"] = facts->capabilities;
-  resp["modified_at"] = FormatTime(m.modified);
+  json resp = ShowJson(*info, verbose);
+  if (!system.empty()) resp["system"] = system;
   c->Respond(Response::Json(200, Dump(resp)));
 }
 
@@ -244,9 +201,8 @@ Result<ModelName> ExistingName(const store::Store& store, std::string_view text)
   return name;
 }
 
-void AddModelRoutes(Router& router, ModelRoutesOptions options) {
-  store::Store* store = options.store;
-  auto api = std::make_shared<ModelApi>(std::move(options));
+void AddModelRoutes(Router& router, store::Store* store) {
+  auto api = std::make_shared<ModelApi>(store);
   router.Add("GET", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
   router.Add("HEAD", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
   router.Add("POST", "/api/show", [api](const CallPtr& c) { api->Show(c); });

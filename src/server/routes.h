@@ -4,7 +4,6 @@
 // side of the registry protocol so that one hearth can be another's mirror. Handlers validate
 // every field strictly (a wrong type is a 400 naming the field) and answer Ollama's shapes.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,16 +18,9 @@ namespace hearth::server {
 // /api/version ({"version": version}). / and /health are public (no API key).
 void AddGeneralRoutes(Router& router, const std::string& version);
 
-struct ModelRoutesOptions {
-  store::Store* store = nullptr;  // not owned; must outlive the server
-  // /api/show's "parameters" text from the params layer JSON, and its "modelfile" text; when
-  // unset, the field is left out.
-  std::function<Result<std::string>(std::string_view params_json)> format_parameters;
-  std::function<Result<std::string>(const store::ResolvedModel&)> format_modelfile;
-};
-
 // GET|HEAD /api/tags, POST /api/show, POST /api/copy, DELETE /api/delete, and the blob routes.
-void AddModelRoutes(Router& router, ModelRoutesOptions options);
+// `store` is not owned and must outlive the server.
+void AddModelRoutes(Router& router, store::Store* store);
 
 // HEAD /api/blobs/:digest (200, 404) and POST /api/blobs/:digest: the body streams into the
 // store (any size), GGUF bodies are validated before they are published; 201 created, 200 when

@@ -9,30 +9,6 @@
 namespace hearth::server {
 namespace {
 
-TEST(ModelFactsTest, HumanNumberMatchesOllama) {
-  EXPECT_EQ(HumanNumber(999), "999");
-  EXPECT_EQ(HumanNumber(1000), "1K");
-  EXPECT_EQ(HumanNumber(260000), "260K");
-  EXPECT_EQ(HumanNumber(292352), "292K");
-  EXPECT_EQ(HumanNumber(1000000), "1M");
-  EXPECT_EQ(HumanNumber(1500000), "1.50M");
-  EXPECT_EQ(HumanNumber(7000000000), "7B");
-  EXPECT_EQ(HumanNumber(8030261248), "8.0B");
-  EXPECT_EQ(HumanNumber(1540000000), "1.5B");
-}
-
-TEST(ModelFactsTest, FileTypeNames) {
-  EXPECT_EQ(FileTypeName(0), "F32");
-  EXPECT_EQ(FileTypeName(1), "F16");
-  EXPECT_EQ(FileTypeName(2), "Q4_0");
-  EXPECT_EQ(FileTypeName(7), "Q8_0");
-  EXPECT_EQ(FileTypeName(15), "Q4_K_M");
-  EXPECT_EQ(FileTypeName(32), "BF16");
-  EXPECT_EQ(FileTypeName(4), "unknown");
-  EXPECT_EQ(FileTypeName(-1), "unknown");
-  EXPECT_EQ(FileTypeName(1024), "unknown");
-}
-
 TEST(ModelFactsTest, FormatTimeIsGoRfc3339Nano) {
   const char* old = std::getenv("TZ");
   const std::string saved = old ? old : "";

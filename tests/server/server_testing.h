@@ -56,12 +56,10 @@ inline TestStore MakeTestStore() {
 }
 
 inline std::unique_ptr<HttpServer> StartStoreServer(store::Store* store,
-                                                    ModelRoutesOptions options = {},
                                                     ServerOptions server_options = {}) {
   Router router;
   AddGeneralRoutes(router, "0.1.0-test");
-  options.store = store;
-  AddModelRoutes(router, std::move(options));
+  AddModelRoutes(router, store);
   AddRegistryRoutes(router, store);
   server_options.port = 0;
   auto s = HttpServer::Start(std::move(server_options), std::move(router));
