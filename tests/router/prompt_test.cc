@@ -203,3 +203,34 @@ TEST_F(PromptTest, BadModelLayersAreErrors) {
 
 }  // namespace
 }  // namespace hearth::router
+
+namespace hearth::router {
+namespace {
+
+// The GGUF's Jinja template renders when the manifest has no Go template (qwen2's ChatML).
+TEST(PromptJinjaTest, GgufTemplateRendersWithoutAGoTemplate) {
+  engine::LoadOptions lo;
+  lo.vocab_only = true;
+  auto model = engine::Model::Load(hearth::testing::SharedModel("vocab/ggml-vocab-qwen2.gguf"), lo);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto m = ModelPrompting::Create("q", *model, "", "You are kind.", "");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  chat::Request r = testing::ChatRequest("q", {chat::Message{"user", "hi"}});
+  auto p = BuildPrompt(**m, r, 4096);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->text,
+            "<|im_start|>system\nYou are kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  // Special-token text becomes the special tokens.
+  EXPECT_LT(p->tokens.size(), 20u);
+
+  chat::Request g = testing::GenerateRequest("q", "hello");
+  auto pg = BuildPrompt(**m, g, 4096);
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  EXPECT_EQ(pg->text,
+            "<|im_start|>system\nYou are kind.<|im_end|>\n<|im_start|>user\nhello<|im_end|>\n"
+            "<|im_start|>assistant\n");
+}
+
+}  // namespace
+}  // namespace hearth::router

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <future>
 #include <set>
@@ -557,6 +559,36 @@ TEST(SchedulerOptionsTest, FromEnv) {
   EXPECT_EQ(o->max_queue, 512);
   EXPECT_EQ(o->num_parallel, 1);
   EXPECT_EQ(o->default_context, 4096);
+}
+
+}  // namespace
+}  // namespace hearth::router
+
+namespace hearth::router {
+namespace {
+
+TEST_F(SchedulerTest, ABrokenModelFileFailsCleanlyEveryTime) {
+  CreateModel("stories");
+  auto resolved = store_->Resolve(*store::ModelName::Parse("stories"));
+  ASSERT_TRUE(resolved.ok());
+  // Damage the blob behind the store's back: same size, but not a GGUF file any more.
+  std::string bytes = hearth::testing::ReadAll(resolved->model_path);
+  ASSERT_GT(bytes.size(), 4u);
+  bytes.replace(0, 4, "BAD!");
+  ::chmod(resolved->model_path.c_str(), 0644);
+  hearth::testing::WriteAll(resolved->model_path, bytes);
+  auto s = Make(TestOptions());
+  for (int i = 0; i < 2; ++i) {
+    Collector c;
+    Status st = s->Generate(GenerateRequest("stories", "Once"), c.Sink());
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("loading model 'stories:latest'"), std::string::npos)
+        << st.ToString();
+    EXPECT_EQ(c.chunks(), 0);
+  }
+  EXPECT_TRUE(s->Running().empty());
+  EXPECT_EQ(s->Stats().loads, 0u);
+  EXPECT_EQ(s->Waiting(), 0);
 }
 
 }  // namespace
