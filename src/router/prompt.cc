@@ -124,10 +124,26 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate
   return p;
 }
 
+// `messages` without the first `k` entries of `droppable` (indices in increasing order).
+std::vector<chat::Message> Without(const std::vector<chat::Message>& messages,
+                                   const std::vector<size_t>& droppable, size_t k) {
+  std::vector<chat::Message> out;
+  out.reserve(messages.size() - k);
+  size_t next = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (next < k && droppable[next] == i) {
+      ++next;
+      continue;
+    }
+    out.push_back(messages[i]);
+  }
+  return out;
+}
+
 Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go,
                          const chat::Request& r, int32_t n_ctx) {
   const std::string& system = r.system.empty() ? m.system : r.system;
-  std::vector<chat::Message> messages = chat::ChatMessages(system, m.messages, r.messages);
+  const std::vector<chat::Message> messages = chat::ChatMessages(system, m.messages, r.messages);
   Prompt p;
   HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, go, r, messages));
   p.tokens = m.model->Tokenize(p.text, true, true);
@@ -135,35 +151,54 @@ Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go
   const int64_t limit = static_cast<int64_t>(n_ctx) - 1;
   if (static_cast<int64_t>(p.tokens.size()) <= limit) return p;
   if (!r.truncate) return TooLong(p.tokens.size(), n_ctx);
-  // Drop the oldest message that is neither a system message nor the last user message, until
-  // the prompt fits.
-  for (;;) {
-    size_t last_user = messages.size();
-    for (size_t i = messages.size(); i-- > 0;) {
-      if (messages[i].role == "user") {
-        last_user = i;
-        break;
-      }
+
+  // Droppable, oldest first: every message but the system messages, the last user message and
+  // the last message.
+  size_t last_user = messages.size();
+  for (size_t i = messages.size(); i-- > 0;) {
+    if (messages[i].role == "user") {
+      last_user = i;
+      break;
     }
-    size_t drop = messages.size();
-    for (size_t i = 0; i < messages.size(); ++i) {
-      if (messages[i].role != "system" && i != last_user) {
-        drop = i;
-        break;
-      }
-    }
-    if (drop == messages.size()) {
-      return InvalidArgument("prompt is " + std::to_string(p.original_tokens) +
-                             " tokens, context is " + std::to_string(n_ctx) +
-                             " tokens, and the system and last user messages alone are " +
-                             std::to_string(p.tokens.size()) + " tokens");
-    }
-    messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(drop));
-    ++p.dropped_messages;
-    HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, go, r, messages));
-    p.tokens = m.model->Tokenize(p.text, true, true);
-    if (static_cast<int64_t>(p.tokens.size()) <= limit) break;
   }
+  std::vector<size_t> droppable;
+  for (size_t i = 0; i + 1 < messages.size(); ++i) {
+    if (messages[i].role != "system" && i != last_user) droppable.push_back(i);
+  }
+  // The fewest oldest messages to drop so that the prompt fits: a binary search, so that a long
+  // conversation costs O(log n) renders. k = droppable.size() is tried last.
+  struct Try {
+    std::string text;
+    std::vector<engine::Token> tokens;
+  };
+  auto attempt = [&](size_t k) -> Result<Try> {
+    Try t;
+    HEARTH_ASSIGN_OR_RETURN(t.text, RenderMessages(m, go, r, Without(messages, droppable, k)));
+    t.tokens = m.model->Tokenize(t.text, true, true);
+    return t;
+  };
+  size_t lo = 1, hi = droppable.size();  // k = 0 does not fit; the answer is in [lo, hi]
+  HEARTH_ASSIGN_OR_RETURN(Try best, attempt(hi));
+  if (static_cast<int64_t>(best.tokens.size()) > limit) {
+    return InvalidArgument("prompt is " + std::to_string(p.original_tokens) +
+                           " tokens, context is " + std::to_string(n_ctx) +
+                           " tokens, and the system and last messages alone are " +
+                           std::to_string(best.tokens.size()) + " tokens");
+  }
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    HEARTH_ASSIGN_OR_RETURN(Try t, attempt(mid));
+    if (static_cast<int64_t>(t.tokens.size()) <= limit) {
+      hi = mid;
+      best = std::move(t);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  // Invariant: `best` is the render for k = hi, and hi == lo now.
+  p.text = std::move(best.text);
+  p.tokens = std::move(best.tokens);
+  p.dropped_messages = static_cast<int32_t>(hi);
   p.truncated = true;
   return p;
 }

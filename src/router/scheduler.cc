@@ -17,9 +17,14 @@ constexpr std::chrono::milliseconds kCancelPoll{100};
 
 }  // namespace
 
+bool KeptForever(std::chrono::nanoseconds keep_alive) {
+  // Negative, or so long that adding it to a clock could overflow: forever.
+  return keep_alive < std::chrono::nanoseconds(0) || keep_alive >= kForever;
+}
+
 std::chrono::system_clock::time_point ExpiryTime(std::chrono::system_clock::time_point now,
                                                  std::chrono::nanoseconds keep_alive) {
-  if (keep_alive < std::chrono::nanoseconds(0)) return now + std::chrono::hours(24 * 365 * 100);
+  if (KeptForever(keep_alive)) return now + kForever;
   return now + std::chrono::duration_cast<WallClock::duration>(keep_alive);
 }
 
@@ -216,7 +221,7 @@ void Scheduler::Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive) 
     const auto now = Clock::now();
     e->last_used = now;
     e->keep_alive = keep_alive;
-    if (keep_alive < std::chrono::nanoseconds(0)) {
+    if (KeptForever(keep_alive)) {
       e->expires = Clock::time_point::max();
     } else {
       e->expires = now + std::chrono::duration_cast<Clock::duration>(keep_alive);

@@ -42,7 +42,10 @@ struct Scheduler::Lease {
   const ModelPrompting* prompting = nullptr;  // likewise
 };
 
-// keep_alive as a wall-clock expiry: negative means forever (a far-future time, as Ollama).
+// A keep_alive this long (or negative) keeps a model loaded for good.
+inline constexpr std::chrono::hours kForever{24 * 365 * 100};
+bool KeptForever(std::chrono::nanoseconds keep_alive);
+// keep_alive as a wall-clock expiry: forever is a far-future time (now + kForever), as Ollama.
 std::chrono::system_clock::time_point ExpiryTime(std::chrono::system_clock::time_point now,
                                                  std::chrono::nanoseconds keep_alive);
 

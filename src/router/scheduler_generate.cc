@@ -124,6 +124,7 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
 
 Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
   const auto start = Clock::now();
+  if (!sink) return InvalidArgument("no chunk sink");
   HEARTH_ASSIGN_OR_RETURN(store::ResolvedModel resolved, ResolveName(request.model));
   HEARTH_ASSIGN_OR_RETURN(MergedOptions merged,
                           MergeOptions(resolved.params_json, request.options));

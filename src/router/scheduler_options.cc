@@ -38,13 +38,14 @@ Result<SchedulerOptions> SchedulerOptions::FromEnv() {
     if (!d.ok()) return d.status().WithContext("HEARTH_KEEP_ALIVE");
     o.default_keep_alive = *d;
   }
-  int64_t loaded = 0, parallel = 0, ctx = 0;
+  int64_t loaded = 0, queue = 0, parallel = 0, ctx = 0;
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_MAX_LOADED_MODELS", 1000, loaded));
-  HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_MAX_QUEUE", 1'000'000, o.max_queue));
+  HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_MAX_QUEUE", 1'000'000, queue));
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_NUM_PARALLEL", 256, parallel));
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_CONTEXT_LENGTH", 1 << 24, ctx));
   // 0 means "the default", as in Ollama.
   if (loaded > 0) o.max_loaded_models = static_cast<int>(loaded);
+  if (queue > 0) o.max_queue = static_cast<int>(queue);
   if (parallel > 0) o.num_parallel = static_cast<int>(parallel);
   if (ctx > 0) o.default_context = static_cast<int32_t>(ctx);
   return o;

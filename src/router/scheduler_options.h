@@ -7,6 +7,7 @@
 //                              before Generate answers ResourceExhausted (512)
 //   HEARTH_NUM_PARALLEL        sequences decoded together per model (1, as Ollama)
 //   HEARTH_CONTEXT_LENGTH      num_ctx when neither the request nor the model sets one (4096)
+// An integer variable that is unset, empty or 0 keeps the default, as in Ollama.
 // Value type; thread-compatible.
 
 #include <chrono>

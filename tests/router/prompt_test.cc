@@ -168,8 +168,19 @@ TEST_F(PromptTest, TruncationDropsOldestNonSystemMessages) {
   EXPECT_NE(p->text.find("<user>LAST"), std::string::npos);
   EXPECT_EQ(p->text.find("question 0 "), std::string::npos);
   EXPECT_NE(p->text.find("answer 19 "), std::string::npos) << p->text;
-  // Dropping one message fewer would not fit (it drops no more than needed).
-  EXPECT_GT(p->tokens.size(), 64u);
+  // It drops no more than needed: one message fewer does not fit, the same number does.
+  auto keep_from = [&](int k) {
+    std::vector<Message> kept = {r.messages[0]};
+    kept.insert(kept.end(), r.messages.begin() + 1 + k, r.messages.end());
+    chat::Request strict = r;
+    strict.messages = kept;
+    strict.truncate = false;
+    return BuildPrompt(*m, strict, 128);
+  };
+  EXPECT_FALSE(keep_from(p->dropped_messages - 1).ok());
+  auto exact = keep_from(p->dropped_messages);
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->text, p->text);
 
   r.truncate = false;
   auto err = BuildPrompt(*m, r, 128);
@@ -177,6 +188,18 @@ TEST_F(PromptTest, TruncationDropsOldestNonSystemMessages) {
   EXPECT_EQ(err.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(err.status().message(),
             "prompt is " + std::to_string(full_tokens) + " tokens, context is 128 tokens");
+}
+
+TEST_F(PromptTest, TruncationKeepsTheLastMessageWhateverItsRole) {
+  auto m = Make("{{ range .Messages }}<{{ .Role }}>{{ .Content }}{{ end }}");
+  std::vector<Message> msgs = LongConversation(20);
+  msgs.push_back(Message{"assistant", "PREFILL"});  // the output continues this message
+  chat::Request r = testing::ChatRequest("m", msgs);
+  auto p = BuildPrompt(*m, r, 128);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->truncated);
+  EXPECT_NE(p->text.find("<user>LAST<assistant>PREFILL"), std::string::npos) << p->text;
+  EXPECT_EQ(p->text.rfind("<system>SYS", 0), 0u);
 }
 
 TEST_F(PromptTest, TooLongEvenAfterDroppingIsAnError) {

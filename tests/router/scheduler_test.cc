@@ -193,6 +193,20 @@ TEST_F(SchedulerTest, ExpiredModelsAreUnloadedByTheTimer) {
             std::chrono::hours(24 * 365));
 }
 
+TEST_F(SchedulerTest, HugeKeepAliveIsForever) {
+  CreateModel("stories");
+  auto s = Make(TestOptions());
+  Collector c;
+  chat::Request r = GenerateRequest("stories", "Once");
+  r.keep_alive = std::chrono::nanoseconds::max();  // must not overflow a clock
+  ASSERT_TRUE(s->Generate(r, c.Sink()).ok());
+  ASSERT_TRUE(c.Wait());
+  auto running = s->Running();
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_GT(running[0].expires_at - std::chrono::system_clock::now(),
+            std::chrono::hours(24 * 365));
+}
+
 TEST_F(SchedulerTest, DefaultKeepAliveComesFromOptions) {
   CreateModel("stories");
   SchedulerOptions o = TestOptions();
@@ -537,10 +551,12 @@ TEST(SchedulerOptionsTest, FromEnv) {
   EXPECT_EQ(o->default_context, 8192);
   ::setenv("HEARTH_KEEP_ALIVE", "-1", 1);
   ::setenv("HEARTH_MAX_LOADED_MODELS", "0", 1);  // 0: the default
+  ::setenv("HEARTH_MAX_QUEUE", "0", 1);
   o = SchedulerOptions::FromEnv();
   ASSERT_TRUE(o.ok());
   EXPECT_LT(o->default_keep_alive.count(), 0);
   EXPECT_EQ(o->max_loaded_models, 3);
+  EXPECT_EQ(o->max_queue, 512);
   ::setenv("HEARTH_MAX_QUEUE", "many", 1);
   o = SchedulerOptions::FromEnv();
   ASSERT_FALSE(o.ok());
