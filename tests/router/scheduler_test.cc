@@ -268,6 +268,33 @@ TEST_F(SchedulerTest, ABusyModelIsNeverEvictedTheNewOneWaits) {
   EXPECT_EQ(s->Stats().evictions, 1u);
 }
 
+TEST_F(SchedulerTest, ARequestCancelledWhileWaitingReturnsCancelled) {
+  CreateModel("a");
+  CreateModel("b");
+  SchedulerOptions o = TestOptions();
+  o.max_loaded_models = 1;
+  auto s = Make(o);
+  Blocker block;
+  ASSERT_TRUE(s->Generate(GenerateRequest("a", "Once upon a time", 50), block.Sink()).ok());
+  ASSERT_TRUE(block.WaitStarted());
+  chat::Request r = GenerateRequest("b", "Once");
+  r.cancel = std::make_shared<CancelToken>();
+  Collector cb;
+  std::promise<Status> result;
+  std::thread t([&] { result.set_value(s->Generate(r, cb.Sink())); });
+  ASSERT_TRUE(Eventually([&] { return s->Waiting() == 1; }));
+  r.cancel->Cancel();
+  auto f = result.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(f.get().code(), StatusCode::kCancelled);
+  t.join();
+  EXPECT_EQ(cb.chunks(), 0);
+  EXPECT_EQ(s->Waiting(), 0);
+  block.Release();
+  block.WaitDone();
+  EXPECT_EQ(Names(s->Running()), std::vector<std::string>{"a:latest"});
+}
+
 TEST_F(SchedulerTest, AFullQueueIsResourceExhausted) {
   CreateModel("stories");
   SchedulerOptions o = TestOptions();
