@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -153,6 +155,45 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::mutex log_mu_;
   std::vector<std::string> log_;
+};
+
+inline std::vector<std::string> Names(const std::vector<RunningModel>& running) {
+  std::vector<std::string> out;
+  for (const auto& m : running) out.push_back(m.name);
+  return out;
+}
+
+// A sink that blocks the engine thread on its first chunk until released: the request stays
+// running (holding its sequence) for as long as the test needs.
+class Blocker {
+ public:
+  chat::ChunkSink Sink() {
+    return [this](chat::Chunk&& c) {
+      if (!c.done && !started_.exchange(true)) {
+        started_promise_.set_value();
+        release_.wait();
+      }
+      if (c.done) done_promise_.set_value(std::move(c));
+      return true;
+    };
+  }
+  bool WaitStarted() {
+    return started_future_.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  }
+  void Release() { release_promise_.set_value(); }
+  chat::Chunk WaitDone() {
+    EXPECT_EQ(done_future_.wait_for(std::chrono::seconds(120)), std::future_status::ready);
+    return done_future_.get();
+  }
+
+ private:
+  std::atomic<bool> started_{false};
+  std::promise<void> started_promise_;
+  std::future<void> started_future_ = started_promise_.get_future();
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+  std::promise<chat::Chunk> done_promise_;
+  std::future<chat::Chunk> done_future_ = done_promise_.get_future();
 };
 
 // Polls `pred` until true or a generous bound passes (not a timing assertion: the bound only
