@@ -32,10 +32,14 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string f = argv[i];
     const int v = std::atoi(argv[i + 1]);
-    if (f == "-c") clients = v;
-    else if (f == "-n") tokens = v;
-    else if (f == "-t") threads = v;
-    else if (f == "-r") reps = v;
+    if (f == "-c")
+      clients = v;
+    else if (f == "-n")
+      tokens = v;
+    else if (f == "-t")
+      threads = v;
+    else if (f == "-r")
+      reps = v;
     else {
       std::fprintf(stderr, "unknown flag %s\n", f.c_str());
       return 2;

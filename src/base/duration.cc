@@ -77,9 +77,8 @@ Result<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
     uint64_t v = whole * unit_ns;
     if (frac > 0) {
       // frac / frac_scale of a unit, computed in long double (at most 1 ns of rounding).
-      const long double part =
-          static_cast<long double>(frac) * static_cast<long double>(unit_ns) /
-          static_cast<long double>(frac_scale);
+      const long double part = static_cast<long double>(frac) * static_cast<long double>(unit_ns) /
+                               static_cast<long double>(frac_scale);
       v += static_cast<uint64_t>(part);
       if (v > kMax) return Invalid(text);
     }

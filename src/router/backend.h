@@ -17,10 +17,10 @@ namespace hearth::router {
 
 // A model in memory, as /api/ps and `hearth ps` show it.
 struct RunningModel {
-  std::string name;    // "qwen2.5-coder:1.5b"
-  std::string digest;  // manifest digest, hex without "sha256:" (as Ollama's /api/ps)
-  uint64_t size = 0;       // bytes in memory: weights + KV cache + compute buffers
-  uint64_t size_vram = 0;  // of which on a GPU
+  std::string name;            // "qwen2.5-coder:1.5b"
+  std::string digest;          // manifest digest, hex without "sha256:" (as Ollama's /api/ps)
+  uint64_t size = 0;           // bytes in memory: weights + KV cache + compute buffers
+  uint64_t size_vram = 0;      // of which on a GPU
   int32_t context_length = 0;  // per-sequence context as allocated now
   std::chrono::system_clock::time_point expires_at;  // far future when kept forever
   std::string format, family, parameter_size, quantization_level;

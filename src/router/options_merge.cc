@@ -43,8 +43,8 @@ Status Apply(MergedOptions& out, const std::string& name, const std::string& val
   HEARTH_ASSIGN_OR_RETURN(chat::ParameterValue v, chat::ParseParameter(name, value));
   auto narrow = [&](int32_t& field) -> Status {
     if (v.i < 0 || v.i > std::numeric_limits<int32_t>::max())
-      return InvalidArgument("invalid value for parameter " + name + ": " +
-                             std::to_string(v.i) + " is out of range");
+      return InvalidArgument("invalid value for parameter " + name + ": " + std::to_string(v.i) +
+                             " is out of range");
     field = static_cast<int32_t>(v.i);
     return Status();
   };

@@ -93,9 +93,8 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate
   if (!r.suffix.empty()) {
     if (r.raw) return InvalidArgument("raw mode does not support suffix");
     if (go != nullptr && HasCap(*go, "insert")) {
-      HEARTH_ASSIGN_OR_RETURN(
-          p.text, go->Execute(chat::GenerateInput(r.prompt, r.suffix, r.system, m.system,
-                                                  m.messages)));
+      HEARTH_ASSIGN_OR_RETURN(p.text, go->Execute(chat::GenerateInput(r.prompt, r.suffix, r.system,
+                                                                      m.system, m.messages)));
       p.tokens = model.Tokenize(p.text, true, true);
     } else if (go == nullptr && model.info().capabilities.insert) {
       HEARTH_ASSIGN_OR_RETURN(p.tokens, model.FimPrompt(r.prompt, r.suffix));

@@ -65,9 +65,9 @@ struct ModelPrompting {
 
 struct Prompt {
   std::vector<engine::Token> tokens;
-  std::string text;              // the rendered text (empty for a token-level FIM prompt)
-  bool truncated = false;        // messages were dropped to fit
-  int32_t original_tokens = 0;   // the prompt's size before dropping (== tokens.size() if not)
+  std::string text;             // the rendered text (empty for a token-level FIM prompt)
+  bool truncated = false;       // messages were dropped to fit
+  int32_t original_tokens = 0;  // the prompt's size before dropping (== tokens.size() if not)
   int32_t dropped_messages = 0;
   std::unique_ptr<OutputParser> parser;
 };

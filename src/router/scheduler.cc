@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "router/context_policy.h"
+#include "router/memory_fit.h"
 #include "router/scheduler_entry.h"
 
 namespace hearth::router {
@@ -93,6 +94,19 @@ int Scheduler::WaitingLocked() const {
   return n;
 }
 
+uint64_t Scheduler::BudgetLocked(const EntryPtr& e) const {
+  const uint64_t own = e->engine ? e->engine->memory().kv_cache : 0;
+  if (options_.memory_limit == 0) {
+    const uint64_t available = AvailableMemory();
+    return available == 0 ? 0 : available + own;
+  }
+  uint64_t used = 0;
+  for (const auto& [key, other] : entries_) {
+    if (other != e && other->engine) used += other->engine->memory().kv_cache;
+  }
+  return used >= options_.memory_limit ? 1 : options_.memory_limit - used;
+}
+
 int Scheduler::Waiting() const {
   std::lock_guard<std::mutex> lock(mu_);
   return WaitingLocked();
@@ -104,8 +118,7 @@ SchedulerStats Scheduler::Stats() const {
 }
 
 Result<Scheduler::Lease> Scheduler::Acquire(const store::ResolvedModel& resolved,
-                                            const LoadSettings& load,
-                                            const CancelTokenPtr& cancel,
+                                            const LoadSettings& load, const CancelTokenPtr& cancel,
                                             std::chrono::nanoseconds& load_time) {
   std::unique_lock<std::mutex> lock(mu_);
   if (WaitingLocked() >= options_.max_queue) {
@@ -171,6 +184,18 @@ Result<Scheduler::Lease> Scheduler::Acquire(const store::ResolvedModel& resolved
     const int32_t train = e->model->info().context_length;
     int32_t target = ContextTarget(requested, e->tier, options_.min_context_tier, train);
     if (e->failed_tier > 0 && target >= e->failed_tier) target = e->tier;
+    if (target > e->tier) {
+      // Grow only as far as memory allows; a grow that cannot happen is not tried again.
+      const int32_t fit = FitTier(e->model->info(), target, options_.min_context_tier,
+                                  options_.num_parallel, BudgetLocked(e));
+      if (fit < target) {
+        e->failed_tier = ContextTier(std::max(fit, e->tier) + 1, options_.min_context_tier, train);
+        Log("model " + e->details.name + ": a context of " + std::to_string(target) +
+            " tokens does not fit in memory; staying at " + std::to_string(std::max(fit, e->tier)) +
+            " tokens at most");
+        target = std::max(fit, e->tier);
+      }
+    }
     if (changed || target != e->tier) {
       // Grow (or reload): new requests wait, running ones finish, then the engine is rebuilt.
       e->state = Entry::State::kDraining;
@@ -182,9 +207,8 @@ Result<Scheduler::Lease> Scheduler::Acquire(const store::ResolvedModel& resolved
           (changed ? std::string("changed in the store, reloading")
                    : "growing the context from " + std::to_string(old_tier) + " to " +
                          std::to_string(target) + " tokens"));
-      Status s = timed([&] {
-        return LoadLocked(lock, e, resolved, load, changed ? requested : target);
-      });
+      Status s =
+          timed([&] { return LoadLocked(lock, e, resolved, load, changed ? requested : target); });
       if (!s.ok() && !changed) {
         // Keep serving at the old size; larger requests run there (and truncate or fail).
         e->failed_tier = target;
@@ -232,8 +256,7 @@ void Scheduler::Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive) 
   expiry_cv_.notify_all();
 }
 
-void Scheduler::DropLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e,
-                           const char* why) {
+void Scheduler::DropLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e, const char* why) {
   if (auto it = entries_.find(e->key); it != entries_.end() && it->second == e) entries_.erase(it);
   std::unique_ptr<engine::Engine> engine = std::move(e->engine);
   e->state = Entry::State::kLoading;  // nobody may take it any more

@@ -17,6 +17,10 @@
 //     the running ones finish, the engine is recreated at the larger tier. Each tier is loaded at
 //     most once while the model is in memory. A model that is re-created in the store (new
 //     manifest digest) is reloaded the same way.
+//   - A context whose KV cache would not fit in memory (SchedulerOptions::memory_limit, else the
+//     machine's available memory) is loaded at the largest tier that fits, and larger requests
+//     run there (truncated or refused as any prompt that does not fit); when not even the
+//     smallest tier fits the load fails with ResourceExhausted.
 //   - Load-time options (num_ctx, num_batch, num_thread) of the request that loads or grows a
 //     model apply; later requests never reload for them.
 // Generate blocks until the request has a loaded engine (load, eviction, growth, queue) and its
@@ -94,14 +98,17 @@ class Scheduler final : public Backend {
   // REQUIRES: lock held. Removes `e` from the table and frees its engine with the lock released.
   void DropLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e, const char* why);
   int WaitingLocked() const;
+  // REQUIRES: lock held. Bytes a KV cache for `e` may take (its own current one included); 0 when
+  // unknown.
+  uint64_t BudgetLocked(const EntryPtr& e) const;
   void ExpiryLoop();
 
   store::Store& store_;
   const SchedulerOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;         // entry state changes, releases
-  std::condition_variable expiry_cv_;  // wakes the expiry thread
+  std::condition_variable cv_;               // entry state changes, releases
+  std::condition_variable expiry_cv_;        // wakes the expiry thread
   std::map<std::string, EntryPtr> entries_;  // GUARDED_BY(mu_), by full model name
   int acquiring_ = 0;                        // GUARDED_BY(mu_): requests inside Acquire
   SchedulerStats stats_;                     // GUARDED_BY(mu_)

@@ -21,8 +21,8 @@ struct Scheduler::Entry {
   };
   std::string key;  // full model name, the table key
   State state = State::kLoading;
-  int running = 0;  // requests holding the engine
-  int waiting = 0;  // requests in Acquire waiting for this entry to become ready
+  int running = 0;          // requests holding the engine
+  int waiting = 0;          // requests in Acquire waiting for this entry to become ready
   int32_t tier = 0;         // context tier asked for at the last (re)load
   int32_t failed_tier = 0;  // a grow to this tier failed: larger requests run on `tier`
   store::Digest digest;     // manifest digest the engine was loaded from

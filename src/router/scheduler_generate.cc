@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "router/context_policy.h"
+#include "router/memory_fit.h"
 #include "router/scheduler.h"
 #include "router/scheduler_entry.h"
 #include "store/model_facts.h"
@@ -68,6 +69,7 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
                              const store::ResolvedModel& resolved, const LoadSettings& load,
                              int32_t requested) {
   // The entry is kLoading: this thread alone touches its model and engine until it relocks.
+  const uint64_t budget = BudgetLocked(e);  // counts the engine about to be freed
   std::unique_ptr<engine::Engine> old = std::move(e->engine);
   engine::ModelPtr model = e->model;
   const bool same_model = model && e->digest == resolved.manifest_digest;
@@ -84,7 +86,8 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
     if (resolved.model_path.empty())
       return fail(InvalidArgument("model '" + name + "' has no model layer"));
     if (!resolved.adapter_paths.empty())
-      return fail(InvalidArgument("model '" + name + "' has ADAPTER layers, which hearth "
+      return fail(InvalidArgument("model '" + name +
+                                  "' has ADAPTER layers, which hearth "
                                   "cannot apply yet"));
     auto loaded = engine::Model::Load(resolved.model_path);
     if (!loaded.ok()) return fail(loaded.status().WithContext("loading model '" + name + "'"));
@@ -97,8 +100,22 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
     prompting = std::move(p).value();
     details = DetailsOf(store_, resolved, model->info());
   }
+  const int32_t train = model->info().context_length;
+  const int32_t wanted = ContextTier(requested, options_.min_context_tier, train);
   const int32_t tier =
-      ContextTier(requested, options_.min_context_tier, model->info().context_length);
+      FitTier(model->info(), wanted, options_.min_context_tier, options_.num_parallel, budget);
+  if (tier == 0) {
+    const uint64_t need = EstimateKvBytes(
+        model->info(), std::min(wanted, options_.min_context_tier), options_.num_parallel);
+    return fail(ResourceExhausted("model requires more system memory (" + HumanBytes(need) +
+                                  ") than is available (" + HumanBytes(budget) + ")"));
+  }
+  int32_t failed_tier = same_model ? e->failed_tier : 0;
+  if (tier < wanted) {
+    failed_tier = ContextTier(tier + 1, options_.min_context_tier, train);
+    Log("model " + name + ": a context of " + std::to_string(wanted) +
+        " tokens does not fit in memory; loading " + std::to_string(tier) + " tokens");
+  }
   engine::EngineOptions eo;
   eo.n_ctx = tier;
   eo.n_parallel = options_.num_parallel;
@@ -106,18 +123,17 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   eo.n_threads = load.num_thread > 0 ? load.num_thread : options_.num_threads;
   auto engine = engine::Engine::Create(model, eo);
   if (!engine.ok()) return fail(engine.status().WithContext("loading model '" + name + "'"));
-  Log("model " + name + ": loaded with a context of " +
-      std::to_string((*engine)->options().n_ctx) + " tokens x " +
-      std::to_string(eo.n_parallel) + " sequences");
+  Log("model " + name + ": loaded with a context of " + std::to_string((*engine)->options().n_ctx) +
+      " tokens x " + std::to_string(eo.n_parallel) + " sequences");
   lock.lock();
   e->engine = std::move(engine).value();
   e->tier = tier;
+  e->failed_tier = failed_tier;
   if (!same_model) {
     e->model = std::move(model);
     e->prompting = std::move(prompting);
     e->details = std::move(details);
     e->digest = resolved.manifest_digest;
-    e->failed_tier = 0;
   }
   return Status();
 }
@@ -156,8 +172,8 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
   if (prompt->truncated) {
     Log("model " + name + ": prompt of " + std::to_string(prompt->original_tokens) +
         " tokens does not fit the context of " + std::to_string(lease.engine->options().n_ctx) +
-        " tokens; dropped the " + std::to_string(prompt->dropped_messages) +
-        " oldest messages, " + std::to_string(prompt->tokens.size()) + " tokens remain");
+        " tokens; dropped the " + std::to_string(prompt->dropped_messages) + " oldest messages, " +
+        std::to_string(prompt->tokens.size()) + " tokens remain");
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.truncations;
   }

@@ -27,8 +27,12 @@ struct SchedulerOptions {
   int32_t default_context = 4096;
   // The smallest context tier; tiers double from here up to the model's training context.
   int32_t min_context_tier = 4096;
-  int32_t num_batch = 512;   // tokens per decode call unless the model/request sets num_batch
-  int32_t num_threads = 0;   // 0: all hardware threads, unless num_thread is set
+  int32_t num_batch = 512;  // tokens per decode call unless the model/request sets num_batch
+  int32_t num_threads = 0;  // 0: all hardware threads, unless num_thread is set
+  // Bytes the KV caches of all loaded models may use; 0: what the machine has available
+  // (MemAvailable) when a model loads or grows. A context that would not fit is loaded at the
+  // largest tier that does (see memory_fit.h).
+  uint64_t memory_limit = 0;
   // Receives one line per notable event (load, grow, unload, eviction, truncation). Empty: the
   // lines go to stderr.
   std::function<void(const std::string&)> log;

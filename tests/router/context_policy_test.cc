@@ -17,8 +17,8 @@ TEST(ContextPolicyTest, TiersDoubleFromTheMinimumUpToTheTrainingContext) {
   EXPECT_EQ(ContextTier(8193, 4096, 131072), 16384);
   EXPECT_EQ(ContextTier(1'000'000, 4096, 131072), 131072);
   EXPECT_EQ(ContextTier(40000, 4096, 40960), 40960);  // the cap need not be a tier
-  EXPECT_EQ(ContextTier(8192, 4096, 512), 512);         // small training context
-  EXPECT_EQ(ContextTier(1 << 30, 4096, 0), 1 << 30);    // unknown training context: no cap
+  EXPECT_EQ(ContextTier(8192, 4096, 512), 512);       // small training context
+  EXPECT_EQ(ContextTier(1 << 30, 4096, 0), 1 << 30);  // unknown training context: no cap
 }
 
 TEST(ContextPolicyTest, LoadedContextServesSmallerRequests) {

@@ -37,8 +37,9 @@ constexpr char kTemplate[] =
     "{{ end }}<assistant>";
 
 TEST_F(PromptTest, ChatUsesTheGoTemplateWithModelSystemAndMessages) {
-  auto m = Make(kTemplate, "Be brief.", R"([{"role":"user","content":"hello"},)"
-                                         R"({"role":"assistant","content":"hi"}])");
+  auto m = Make(kTemplate, "Be brief.",
+                R"([{"role":"user","content":"hello"},)"
+                R"({"role":"assistant","content":"hi"}])");
   chat::Request r = testing::ChatRequest("m", {Message{"user", "Once upon a time"}});
   auto p = BuildPrompt(*m, r, 512);
   ASSERT_TRUE(p.ok()) << p.status().ToString();

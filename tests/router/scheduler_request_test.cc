@@ -52,8 +52,8 @@ TEST_F(SchedulerRequestTest, AiderPatternGrowsOncePerTier) {
   std::vector<Message> conversation;
   std::vector<int32_t> contexts;
   for (int turn = 0; turn < 12; ++turn) {
-    conversation.push_back(Message{"user", "Tell me about the dog number " +
-                                               std::to_string(turn) + " in the park."});
+    conversation.push_back(
+        Message{"user", "Tell me about the dog number " + std::to_string(turn) + " in the park."});
     int tokens = 0;
     for (const auto& m : conversation) tokens += static_cast<int>(m.content.size()) / 3;
     Collector c;
@@ -95,9 +95,8 @@ TEST_F(SchedulerRequestTest, GrowWaitsForRunningRequests) {
   EXPECT_FALSE(returned.load());
   // A small request arriving during the drain waits too, then runs on the grown context.
   Collector small;
-  std::thread t2([&] {
-    EXPECT_TRUE(s->Generate(GenerateRequest("stories", "Once"), small.Sink()).ok());
-  });
+  std::thread t2(
+      [&] { EXPECT_TRUE(s->Generate(GenerateRequest("stories", "Once"), small.Sink()).ok()); });
   ASSERT_TRUE(Eventually([&] { return s->Waiting() == 2; }));
   block.Release();
   const chat::Chunk first = block.WaitDone();
@@ -111,7 +110,8 @@ TEST_F(SchedulerRequestTest, GrowWaitsForRunningRequests) {
 }
 
 TEST_F(SchedulerRequestTest, TruncationIsReportedOrRefused) {
-  CreateModel("stories", "TEMPLATE \"{{ range .Messages }}<{{ .Role }}>{{ .Content }}{{ end }}\"\n");
+  CreateModel("stories",
+              "TEMPLATE \"{{ range .Messages }}<{{ .Role }}>{{ .Content }}{{ end }}\"\n");
   auto s = Make(TestOptions());
   std::vector<Message> msgs = {Message{"system", "You tell stories."}};
   for (int i = 0; i < 15; ++i) {

@@ -1,10 +1,9 @@
 #include "router/scheduler.h"
 
 #include <gtest/gtest.h>
-
-#include <atomic>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <future>
 #include <set>
@@ -16,13 +15,13 @@ namespace hearth::router {
 namespace {
 
 using chat::Message;
-using testing::ChatRequest;
 using testing::Blocker;
+using testing::ChatRequest;
 using testing::Collector;
-using testing::Names;
 using testing::Eventually;
 using testing::GenerateRequest;
 using testing::IntOption;
+using testing::Names;
 
 class SchedulerTest : public testing::RouterTest {};
 
@@ -152,8 +151,7 @@ TEST_F(SchedulerTest, ExpiredModelsAreUnloadedByTheTimer) {
   ASSERT_TRUE(c2.Wait());
   auto running = s->Running();
   ASSERT_EQ(running.size(), 1u);
-  EXPECT_GT(running[0].expires_at - std::chrono::system_clock::now(),
-            std::chrono::hours(24 * 365));
+  EXPECT_GT(running[0].expires_at - std::chrono::system_clock::now(), std::chrono::hours(24 * 365));
 }
 
 TEST_F(SchedulerTest, HugeKeepAliveIsForever) {
@@ -166,8 +164,7 @@ TEST_F(SchedulerTest, HugeKeepAliveIsForever) {
   ASSERT_TRUE(c.Wait());
   auto running = s->Running();
   ASSERT_EQ(running.size(), 1u);
-  EXPECT_GT(running[0].expires_at - std::chrono::system_clock::now(),
-            std::chrono::hours(24 * 365));
+  EXPECT_GT(running[0].expires_at - std::chrono::system_clock::now(), std::chrono::hours(24 * 365));
 }
 
 TEST_F(SchedulerTest, DefaultKeepAliveComesFromOptions) {
@@ -287,13 +284,11 @@ TEST_F(SchedulerTest, CancelEndsTheRequest) {
   r.cancel = std::make_shared<CancelToken>();
   std::promise<chat::Chunk> done;
   auto cancel = r.cancel;
-  ASSERT_TRUE(s->Generate(r,
-                          [&, cancel](chat::Chunk&& c) {
-                            if (!c.done) cancel->Cancel();
-                            if (c.done) done.set_value(std::move(c));
-                            return true;
-                          })
-                  .ok());
+  ASSERT_TRUE(s->Generate(r, [&, cancel](chat::Chunk&& c) {
+                 if (!c.done) cancel->Cancel();
+                 if (c.done) done.set_value(std::move(c));
+                 return true;
+               }).ok());
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(60)), std::future_status::ready);
   const chat::Chunk last = f.get();
@@ -302,12 +297,11 @@ TEST_F(SchedulerTest, CancelEndsTheRequest) {
 
   // A sink that returns false cancels too.
   std::promise<chat::Chunk> done2;
-  ASSERT_TRUE(s->Generate(GenerateRequest("stories", "Once upon a time", 100),
-                          [&](chat::Chunk&& c) {
-                            if (c.done) done2.set_value(std::move(c));
-                            return false;
-                          })
-                  .ok());
+  ASSERT_TRUE(
+      s->Generate(GenerateRequest("stories", "Once upon a time", 100), [&](chat::Chunk&& c) {
+         if (c.done) done2.set_value(std::move(c));
+         return false;
+       }).ok());
   auto f2 = done2.get_future();
   ASSERT_EQ(f2.wait_for(std::chrono::seconds(60)), std::future_status::ready);
   EXPECT_EQ(f2.get().done_reason, chat::DoneReason::kCancelled);
