@@ -233,9 +233,26 @@ Result<Scheduler::Lease> Scheduler::Acquire(const store::ResolvedModel& resolved
       continue;
     }
     ++e->running;
+    e->expire_when_idle = false;  // a new request after an unload request keeps it again
     e->last_used = Clock::now();
     return Lease{e, e->engine.get(), e->prompting.get()};
   }
+}
+
+void Scheduler::ExpireWhenIdle(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    Entry& e = *it->second;
+    e.expire_when_idle = true;
+    if (e.running == 0) {
+      e.keep_alive = std::chrono::nanoseconds(0);
+      e.expires = Clock::now();
+      e.expires_wall = WallClock::now();
+    }
+  }
+  expiry_cv_.notify_all();
 }
 
 void Scheduler::Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive) {
@@ -244,6 +261,7 @@ void Scheduler::Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive) 
     --e->running;
     const auto now = Clock::now();
     e->last_used = now;
+    if (e->expire_when_idle) keep_alive = std::chrono::nanoseconds(0);
     e->keep_alive = keep_alive;
     if (KeptForever(keep_alive)) {
       e->expires = Clock::time_point::max();

@@ -90,6 +90,8 @@ class Scheduler final : public Backend {
   // evicting or growing as needed, and takes a running reference on it.
   Result<Lease> Acquire(const store::ResolvedModel& resolved, const LoadSettings& load,
                         const CancelTokenPtr& cancel, std::chrono::nanoseconds& load_time);
+  // Makes the loaded model `key` expire as soon as no request runs on it (no-op when not loaded).
+  void ExpireWhenIdle(const std::string& key);
   // Drops the running reference and restarts the entry's keep_alive clock.
   void Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive);
   // REQUIRES: lock held. Builds the engine of `e` at `tier` (lock released meanwhile).

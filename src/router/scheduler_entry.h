@@ -29,7 +29,8 @@ struct Scheduler::Entry {
   engine::ModelPtr model;
   std::unique_ptr<ModelPrompting> prompting;
   std::unique_ptr<engine::Engine> engine;
-  RunningModel details;  // name, digest and the model's details; sizes filled by Running()
+  RunningModel details;           // name, digest and the model's details; sizes filled by Running()
+  bool expire_when_idle = false;  // an unload request came while requests were running
   std::chrono::nanoseconds keep_alive{0};
   std::chrono::steady_clock::time_point expires = std::chrono::steady_clock::time_point::max();
   std::chrono::system_clock::time_point expires_wall;

@@ -148,11 +148,23 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
       request.keep_alive.value_or(options_.default_keep_alive);
   LoadSettings load = merged.load;
   if (load.num_ctx <= 0) load.num_ctx = options_.default_context;
+  const std::string name = resolved.name.Display();
+  if (EmptyInput(request) && keep_alive == std::chrono::nanoseconds(0)) {
+    // Unload (`hearth stop`): as Ollama, never load a model just to unload it; a busy model goes
+    // when its running requests finish.
+    ExpireWhenIdle(resolved.name.Full());
+    chat::Chunk done;
+    done.done = true;
+    done.done_reason = chat::DoneReason::kStop;
+    done.model = name;
+    done.usage.total = Clock::now() - start;
+    sink(std::move(done));
+    return Status();
+  }
   std::chrono::nanoseconds load_time{0};
   HEARTH_ASSIGN_OR_RETURN(Lease lease, Acquire(resolved, load, request.cancel, load_time));
-  const std::string name = resolved.name.Display();
 
-  if (EmptyInput(request)) {  // load only (keep_alive 0: unload)
+  if (EmptyInput(request)) {  // load only
     Release(lease.entry, keep_alive);
     chat::Chunk done;
     done.done = true;

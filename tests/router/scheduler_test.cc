@@ -134,6 +134,30 @@ TEST_F(SchedulerTest, EmptyInputOnlyLoadsOrUnloads) {
   EXPECT_EQ(s->Stats().loads, 1u);
 }
 
+TEST_F(SchedulerTest, StopNeverLoadsAndWaitsForRunningRequests) {
+  CreateModel("stories");
+  auto s = Make(TestOptions());
+  chat::Request stop = GenerateRequest("stories", "");
+  stop.keep_alive = std::chrono::nanoseconds(0);
+  Collector nothing;
+  ASSERT_TRUE(s->Generate(stop, nothing.Sink()).ok());
+  ASSERT_TRUE(nothing.Wait());
+  EXPECT_EQ(nothing.chunks(), 1);
+  EXPECT_EQ(s->Stats().loads, 0u);  // not loaded just to be unloaded
+
+  Blocker block;
+  ASSERT_TRUE(s->Generate(GenerateRequest("stories", "Once upon a time", 20), block.Sink()).ok());
+  ASSERT_TRUE(block.WaitStarted());
+  Collector stopped;
+  ASSERT_TRUE(s->Generate(stop, stopped.Sink()).ok());
+  ASSERT_TRUE(stopped.Wait());
+  EXPECT_EQ(Names(s->Running()), std::vector<std::string>{"stories:latest"});  // still busy
+  block.Release();
+  EXPECT_EQ(block.WaitDone().done_reason, chat::DoneReason::kLength);
+  EXPECT_TRUE(s->Running().empty());  // gone once idle, though that request kept the default
+  EXPECT_TRUE(Eventually([&] { return s->Stats().unloads == 1; }));
+}
+
 TEST_F(SchedulerTest, ExpiredModelsAreUnloadedByTheTimer) {
   CreateModel("stories");
   auto s = Make(TestOptions());
