@@ -35,12 +35,16 @@ class Backend {
   // thread, possibly before Generate returns (a load-only request's one done chunk arrives on the
   // calling thread, inside Generate: a sink must not take a lock its caller holds around
   // Generate). Generate may block while the model loads or waits for room (a worker thread, not
-  // an I/O thread, should call it). On an error no chunk is delivered:
+  // an I/O thread, should call it). A sink must not call back into the Backend: chunks arrive on
+  // an engine's thread, which Generate or Unload may need to stop. On an error no chunk is
+  // delivered:
   //   NotFound            unknown model ("model 'x' not found")
   //   InvalidArgument     bad request for this model (no FIM/vision/tools support, prompt too
   //                       long with truncate=false — the message carries the token counts, bad
   //                       format/grammar, option of the wrong type)
-  //   ResourceExhausted   the queue is full (HEARTH_MAX_QUEUE): the server answers 503
+  //   ResourceExhausted   the queue is full (HEARTH_MAX_QUEUE): the server answers 503; or not
+  //                       even the smallest context fits in memory ("model requires more
+  //                       system memory (X) than is available (Y)")
   //   Internal / DataLoss the model failed to load
   //   Cancelled           request.cancel fired while the request waited for its model
   //   Unavailable         the backend is shutting down
