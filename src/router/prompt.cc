@@ -1,0 +1,268 @@
+#include "router/prompt.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace hearth::router {
+namespace {
+
+using Json = nlohmann::json;
+
+class PlainOutput final : public OutputParser {
+ public:
+  void Add(std::string_view text, chat::Chunk& chunk) override { chunk.content.append(text); }
+  void Finish(chat::Chunk&) override {}
+};
+
+Status Unsupported(const chat::Request& r, const char* what) {
+  return InvalidArgument("\"" + r.model + "\" does not support " + what);
+}
+
+bool HasCap(const chat::OllamaTemplate& t, const char* cap) {
+  const auto caps = t.Capabilities();
+  return std::find(caps.begin(), caps.end(), cap) != caps.end();
+}
+
+// The template a request renders with: the override, else the model's Go template (may be null:
+// then the Jinja template renders).
+struct Templates {
+  std::optional<chat::OllamaTemplate> override_template;
+  const chat::OllamaTemplate* go = nullptr;
+};
+
+Result<Templates> PickTemplate(const ModelPrompting& m, const chat::Request& r) {
+  Templates t;
+  if (!r.template_override.empty()) {
+    auto parsed = chat::OllamaTemplate::Parse(r.template_override);
+    if (!parsed.ok()) return parsed.status().WithContext("template");
+    t.override_template = std::move(parsed).value();
+    t.go = &*t.override_template;
+  } else if (m.go_template) {
+    t.go = &*m.go_template;
+  }
+  return t;
+}
+
+Result<std::string> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
+                                   const chat::Request& r,
+                                   const std::vector<chat::Message>& messages) {
+  const bool with_tools = !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
+  if (go != nullptr) {
+    chat::TemplateInput in;
+    in.messages = messages;
+    if (with_tools) in.tools = r.tools;
+    in.think = r.think.enabled;
+    in.think_level = r.think.level;
+    in.is_think_set = r.think.set;
+    auto text = go->Execute(in);
+    if (!text.ok()) return text.status().WithContext("template");
+    return text;
+  }
+  engine::RenderOptions options;
+  options.add_generation_prompt = true;
+  if (with_tools) options.tools = r.tools;
+  options.enable_thinking = r.think.enabled;
+  HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, m.jinja->Render(messages, options));
+  return std::move(rendered.prompt);
+}
+
+Status TooLong(size_t tokens, int32_t n_ctx) {
+  return InvalidArgument("prompt is " + std::to_string(tokens) + " tokens, context is " +
+                         std::to_string(n_ctx) + " tokens");
+}
+
+Status CheckCapabilities(const ModelPrompting& m, const chat::OllamaTemplate* go,
+                         const chat::Request& r) {
+  if (!r.images.empty()) return Unsupported(r, "vision");
+  const bool with_tools = !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
+  if (with_tools) {
+    const bool ok = go != nullptr ? HasCap(*go, "tools") : m.jinja->supports_tools();
+    if (!ok) return Unsupported(r, "tools");
+  }
+  if (r.think.set && r.think.enabled) {
+    const bool ok = go != nullptr ? HasCap(*go, "thinking") : m.jinja->supports_thinking();
+    if (!ok) return Unsupported(r, "thinking");
+  }
+  return Status();
+}
+
+Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate* go,
+                             const chat::Request& r, int32_t n_ctx) {
+  Prompt p;
+  const engine::Model& model = *m.model;
+  if (!r.suffix.empty()) {
+    if (r.raw) return InvalidArgument("raw mode does not support suffix");
+    if (go != nullptr && HasCap(*go, "insert")) {
+      HEARTH_ASSIGN_OR_RETURN(p.text, go->Execute(chat::GenerateInput(r.prompt, r.suffix, r.system,
+                                                                      m.system, m.messages)));
+      p.tokens = model.Tokenize(p.text, true, true);
+    } else if (go == nullptr && model.info().capabilities.insert) {
+      HEARTH_ASSIGN_OR_RETURN(p.tokens, model.FimPrompt(r.prompt, r.suffix));
+    } else {
+      return Unsupported(r, "insert");
+    }
+  } else if (r.raw) {
+    p.text = r.prompt;
+    p.tokens = model.Tokenize(p.text, true, true);
+  } else if (go != nullptr) {
+    auto text = go->Execute(chat::GenerateInput(r.prompt, "", r.system, m.system, m.messages));
+    if (!text.ok()) return text.status().WithContext("template");
+    p.text = std::move(text).value();
+    p.tokens = model.Tokenize(p.text, true, true);
+  } else if (!m.jinja->has_template()) {
+    p.text = r.prompt;  // Ollama's default template: {{ .Prompt }}
+    p.tokens = model.Tokenize(p.text, true, true);
+  } else {
+    chat::TemplateInput in = chat::GenerateInput(r.prompt, "", r.system, m.system, m.messages);
+    HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, nullptr, r, in.messages));
+    p.tokens = model.Tokenize(p.text, true, true);
+  }
+  p.original_tokens = static_cast<int32_t>(p.tokens.size());
+  // A generate prompt has no messages to drop: too long is an error whatever `truncate` says.
+  if (static_cast<int64_t>(p.tokens.size()) > n_ctx - 1) return TooLong(p.tokens.size(), n_ctx);
+  return p;
+}
+
+// `messages` without the first `k` entries of `droppable` (indices in increasing order).
+std::vector<chat::Message> Without(const std::vector<chat::Message>& messages,
+                                   const std::vector<size_t>& droppable, size_t k) {
+  std::vector<chat::Message> out;
+  out.reserve(messages.size() - k);
+  size_t next = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (next < k && droppable[next] == i) {
+      ++next;
+      continue;
+    }
+    out.push_back(messages[i]);
+  }
+  return out;
+}
+
+Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go,
+                         const chat::Request& r, int32_t n_ctx) {
+  const std::string& system = r.system.empty() ? m.system : r.system;
+  const std::vector<chat::Message> messages = chat::ChatMessages(system, m.messages, r.messages);
+  Prompt p;
+  HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, go, r, messages));
+  p.tokens = m.model->Tokenize(p.text, true, true);
+  p.original_tokens = static_cast<int32_t>(p.tokens.size());
+  const int64_t limit = static_cast<int64_t>(n_ctx) - 1;
+  if (static_cast<int64_t>(p.tokens.size()) <= limit) return p;
+  if (!r.truncate) return TooLong(p.tokens.size(), n_ctx);
+
+  // Droppable, oldest first: every message but the system messages, the last user message and
+  // the last message.
+  size_t last_user = messages.size();
+  for (size_t i = messages.size(); i-- > 0;) {
+    if (messages[i].role == "user") {
+      last_user = i;
+      break;
+    }
+  }
+  std::vector<size_t> droppable;
+  for (size_t i = 0; i + 1 < messages.size(); ++i) {
+    if (messages[i].role != "system" && i != last_user) droppable.push_back(i);
+  }
+  // The fewest oldest messages to drop so that the prompt fits: a binary search, so that a long
+  // conversation costs O(log n) renders. k = droppable.size() is tried last.
+  struct Try {
+    std::string text;
+    std::vector<engine::Token> tokens;
+  };
+  auto attempt = [&](size_t k) -> Result<Try> {
+    Try t;
+    HEARTH_ASSIGN_OR_RETURN(t.text, RenderMessages(m, go, r, Without(messages, droppable, k)));
+    t.tokens = m.model->Tokenize(t.text, true, true);
+    return t;
+  };
+  size_t lo = 1, hi = droppable.size();  // k = 0 does not fit; the answer is in [lo, hi]
+  HEARTH_ASSIGN_OR_RETURN(Try best, attempt(hi));
+  if (static_cast<int64_t>(best.tokens.size()) > limit) {
+    return InvalidArgument("prompt is " + std::to_string(p.original_tokens) +
+                           " tokens, context is " + std::to_string(n_ctx) +
+                           " tokens, and the system and last messages alone are " +
+                           std::to_string(best.tokens.size()) + " tokens");
+  }
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    HEARTH_ASSIGN_OR_RETURN(Try t, attempt(mid));
+    if (static_cast<int64_t>(t.tokens.size()) <= limit) {
+      hi = mid;
+      best = std::move(t);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  // Invariant: `best` is the render for k = hi, and hi == lo now.
+  p.text = std::move(best.text);
+  p.tokens = std::move(best.tokens);
+  p.dropped_messages = static_cast<int32_t>(hi);
+  p.truncated = true;
+  return p;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ModelPrompting>> ModelPrompting::Create(std::string name,
+                                                               engine::ModelPtr model,
+                                                               const std::string& template_text,
+                                                               const std::string& system,
+                                                               const std::string& messages_json) {
+  auto m = std::make_unique<ModelPrompting>();
+  m->name = std::move(name);
+  m->system = system;
+  if (!template_text.empty()) {
+    auto t = chat::OllamaTemplate::Parse(template_text);
+    if (!t.ok()) return t.status().WithContext("model " + m->name + ": TEMPLATE");
+    m->go_template = std::move(t).value();
+  }
+  auto jinja = engine::ChatTemplate::Create(model->raw(), "");
+  if (!jinja.ok()) return jinja.status().WithContext("model " + m->name);
+  m->jinja = std::move(jinja).value();
+  m->model = std::move(model);
+  if (!messages_json.empty()) {
+    const Json j = Json::parse(messages_json, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_array()) return DataLoss("model " + m->name + ": the messages layer is not a list");
+    for (const Json& e : j) {
+      if (!e.is_object()) return DataLoss("model " + m->name + ": bad entry in messages layer");
+      chat::Message msg;
+      auto role = e.find("role");
+      auto content = e.find("content");
+      if (role == e.end() || !role->is_string())
+        return DataLoss("model " + m->name + ": a message without a role in the messages layer");
+      msg.role = role->get<std::string>();
+      if (content != e.end() && content->is_string()) msg.content = content->get<std::string>();
+      m->messages.push_back(std::move(msg));
+    }
+  }
+  return m;
+}
+
+bool ModelPrompting::SupportsTools() const {
+  return go_template ? HasCap(*go_template, "tools") : jinja->supports_tools();
+}
+bool ModelPrompting::SupportsThinking() const {
+  return go_template ? HasCap(*go_template, "thinking") : jinja->supports_thinking();
+}
+bool ModelPrompting::SupportsInsert() const {
+  return go_template ? HasCap(*go_template, "insert") : model->info().capabilities.insert;
+}
+
+Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request, int32_t n_ctx) {
+  HEARTH_ASSIGN_OR_RETURN(Templates t, PickTemplate(m, request));
+  HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, t.go, request));
+  Result<Prompt> p = request.kind == chat::RequestKind::kChat
+                         ? BuildChat(m, t.go, request, n_ctx)
+                         : BuildGenerate(m, t.go, request, n_ctx);
+  if (!p.ok()) return p;
+  if (p->tokens.empty()) return InvalidArgument("the prompt renders to no tokens");
+  p->parser = MakeOutputParser(m, request);
+  return p;
+}
+
+std::unique_ptr<OutputParser> MakeOutputParser(const ModelPrompting&, const chat::Request&) {
+  return std::make_unique<PlainOutput>();
+}
+
+}  // namespace hearth::router

@@ -1,0 +1,53 @@
+#pragma once
+// Internal to the scheduler (scheduler*.cc): one model in memory and a request's hold on it.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "engine/model.h"
+#include "router/prompt.h"
+#include "router/scheduler.h"
+#include "store/name.h"
+
+namespace hearth::router {
+
+struct Scheduler::Entry {
+  enum class State {
+    kLoading,   // the loading thread owns model/engine/prompting; nobody else reads them
+    kReady,     // requests may take it
+    kDraining,  // a grow, reload or unload waits for the running requests; new ones wait
+  };
+  std::string key;  // full model name, the table key
+  State state = State::kLoading;
+  int running = 0;          // requests holding the engine
+  int waiting = 0;          // requests in Acquire waiting for this entry to become ready
+  int32_t tier = 0;         // context tier asked for at the last (re)load
+  int32_t failed_tier = 0;  // a grow to this tier failed: larger requests run on `tier`
+  store::Digest digest;     // manifest digest the engine was loaded from
+  engine::ModelPtr model;
+  std::unique_ptr<ModelPrompting> prompting;
+  std::unique_ptr<engine::Engine> engine;
+  RunningModel details;           // name, digest and the model's details; sizes filled by Running()
+  bool expire_when_idle = false;  // an unload request came while requests were running
+  std::chrono::nanoseconds keep_alive{0};
+  std::chrono::steady_clock::time_point expires = std::chrono::steady_clock::time_point::max();
+  std::chrono::system_clock::time_point expires_wall;
+  std::chrono::steady_clock::time_point last_used;
+};
+
+struct Scheduler::Lease {
+  EntryPtr entry;
+  engine::Engine* engine = nullptr;           // valid while the lease is held
+  const ModelPrompting* prompting = nullptr;  // likewise
+};
+
+// A keep_alive this long (or negative) keeps a model loaded for good.
+inline constexpr std::chrono::hours kForever{24 * 365 * 100};
+bool KeptForever(std::chrono::nanoseconds keep_alive);
+// keep_alive as a wall-clock expiry: forever is a far-future time (now + kForever), as Ollama.
+std::chrono::system_clock::time_point ExpiryTime(std::chrono::system_clock::time_point now,
+                                                 std::chrono::nanoseconds keep_alive);
+
+}  // namespace hearth::router
