@@ -53,6 +53,8 @@ std::optional<std::chrono::system_clock::time_point> ParseTime(const std::string
   } else if (*p != 'Z') {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds in 64 bits (up to year 2262): later times are "forever".
+  if (t > 9'000'000'000LL) return std::chrono::system_clock::time_point::max();
   return std::chrono::system_clock::from_time_t(static_cast<time_t>(t));
 }
 

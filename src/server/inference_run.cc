@@ -18,6 +18,8 @@ struct RunState {
   bool finished = false;
 };
 
+bool Cancelled(const Call& call) { return call.cancel() && call.cancel()->IsCancelled(); }
+
 Status ChunkError(const chat::Chunk& chunk) {
   if (!chunk.error.ok()) return chunk.error;
   return Internal("generation failed");
@@ -41,7 +43,7 @@ bool OnChunk(RunState& s, chat::Chunk&& chunk) {
       s.call->Respond(s.writers.folded(s.acc));
       return false;
     }
-    return !s.call->cancel()->IsCancelled();
+    return !Cancelled(*s.call);
   }
   if (s.writer == nullptr) {
     if (failed) {  // nothing sent yet: the error still gets its HTTP status
@@ -71,7 +73,7 @@ bool OnChunk(RunState& s, chat::Chunk&& chunk) {
     s.writer->Finish();
     return false;
   }
-  return ok && s.writer->IsOpen() && !s.call->cancel()->IsCancelled();
+  return ok && s.writer->IsOpen() && !Cancelled(*s.call);
 }
 
 }  // namespace

@@ -30,16 +30,17 @@ TEST(OllamaParseTest, GenerateFieldsAndDefaults) {
   EXPECT_EQ(r.think.level, "high");
   EXPECT_TRUE(r.logprobs);
   EXPECT_EQ(r.top_logprobs, 3);
-  // mirostat is deprecated and dropped; the rest keep the client's order.
+  // mirostat is deprecated and dropped; stop keeps its element order.
   ASSERT_EQ(r.options.size(), 5u);
-  EXPECT_EQ(r.options[0].first, "temperature");
-  EXPECT_FLOAT_EQ(static_cast<float>(r.options[0].second.f), 0.5f);
-  EXPECT_EQ(r.options[1].first, "num_ctx");
-  EXPECT_EQ(r.options[1].second.i, 8192);
-  EXPECT_EQ(r.options[2].second.s, "a");
-  EXPECT_EQ(r.options[3].second.s, "b");
-  EXPECT_EQ(r.options[4].first, "use_mmap");
-  EXPECT_TRUE(r.options[4].second.b);
+  std::vector<std::string> stops;
+  for (const auto& [name, value] : r.options) {
+    if (name == "temperature") EXPECT_FLOAT_EQ(static_cast<float>(value.f), 0.5f);
+    if (name == "num_ctx") EXPECT_EQ(value.i, 8192);
+    if (name == "use_mmap") EXPECT_TRUE(value.b);
+    if (name == "stop") stops.push_back(value.s);
+    EXPECT_NE(name, "mirostat");
+  }
+  EXPECT_EQ(stops, (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(OllamaParseTest, WrongTypesNameTheField) {

@@ -50,8 +50,8 @@ TEST(PsTableTest, OllamasLayout) {
   EXPECT_EQ(*t,
             "NAME       ID              SIZE      PROCESSOR          CONTEXT    UNTIL              \n"
             "qwen:1b    0123456789ab    1.5 GB    100% CPU           4096       4 minutes from now    \n"
-            "big:7b     fedcba987654    1.0 KB    75%/25% CPU/GPU    8192       Stopping...           \n"
-            "gpu:1b     aa              1.0 KB    100% GPU           2048       Forever               \n");
+            "big:7b     fedcba987654    1 KB      75%/25% CPU/GPU    8192       Stopping...           \n"
+            "gpu:1b     aa              1 KB      100% GPU           2048       Forever               \n");
   auto only = RenderPsTable(body, now, "gpu");
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->find("qwen"), std::string::npos);
@@ -80,7 +80,7 @@ TEST(PsStopTest, TalkToARunningServer) {
   auto ps = RunHearth(env, "ps");
   EXPECT_EQ(ps.exit_code, 0) << ps.out;
   EXPECT_EQ(ps.out.rfind("NAME ", 0), 0u) << ps.out;
-  EXPECT_NE(ps.out.find("qwen:1b    0123456789ab    2.0 KB    100% CPU     4096"), std::string::npos)
+  EXPECT_NE(ps.out.find("qwen:1b    0123456789ab    2 KB    100% CPU     4096"), std::string::npos)
       << ps.out;
   EXPECT_NE(ps.out.find("minutes from now"), std::string::npos) << ps.out;
 

@@ -105,8 +105,7 @@ Status ParseMessage(const Fields& m, chat::Request* r) {
 Status ParseTools(const Fields& body, chat::Request* r) {
   const Json* tools = nullptr;
   HEARTH_RETURN_IF_ERROR(body.Array("tools", &tools));
-  if (tools == nullptr) return Status::Ok();
-  for (size_t i = 0; i < tools->size(); ++i) {
+  for (size_t i = 0; tools != nullptr && i < tools->size(); ++i) {
     HEARTH_ASSIGN_OR_RETURN(Fields t, Fields::Of((*tools)[i], IndexPath("tools", i)));
     std::string type = "custom";
     HEARTH_RETURN_IF_ERROR(t.String("type", &type));
