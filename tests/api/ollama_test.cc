@@ -34,10 +34,15 @@ TEST(OllamaParseTest, GenerateFieldsAndDefaults) {
   ASSERT_EQ(r.options.size(), 5u);
   std::vector<std::string> stops;
   for (const auto& [name, value] : r.options) {
-    if (name == "temperature") EXPECT_FLOAT_EQ(static_cast<float>(value.f), 0.5f);
-    if (name == "num_ctx") EXPECT_EQ(value.i, 8192);
-    if (name == "use_mmap") EXPECT_TRUE(value.b);
-    if (name == "stop") stops.push_back(value.s);
+    if (name == "temperature") {
+      EXPECT_FLOAT_EQ(static_cast<float>(value.f), 0.5f);
+    } else if (name == "num_ctx") {
+      EXPECT_EQ(value.i, 8192);
+    } else if (name == "use_mmap") {
+      EXPECT_TRUE(value.b);
+    } else if (name == "stop") {
+      stops.push_back(value.s);
+    }
     EXPECT_NE(name, "mirostat");
   }
   EXPECT_EQ(stops, (std::vector<std::string>{"a", "b"}));
