@@ -45,13 +45,20 @@ Result<nanoseconds> ParseGoDuration(std::string_view text) {
     while (j < text.size() && !(text[j] >= '0' && text[j] <= '9') && text[j] != '.') ++j;
     const std::string_view unit = text.substr(i, j - i);
     long double mult = 0;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
-    else return bad();
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs")
+      mult = 1e3L;
+    else if (unit == "ms")
+      mult = 1e6L;
+    else if (unit == "s")
+      mult = 1e9L;
+    else if (unit == "m")
+      mult = 60e9L;
+    else if (unit == "h")
+      mult = 3600e9L;
+    else
+      return bad();
     total += value * mult;
     if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) return bad();
     text.remove_prefix(j);
@@ -162,8 +169,8 @@ Status ParseFunctionTools(const Json& tools, std::string_view path, std::vector<
     std::string type = "function";
     HEARTH_RETURN_IF_ERROR(tool.String("type", &type));
     if (type != "function") {
-      return ValueError(tool.Path("type"), "unsupported tool type \"" + type +
-                                               "\" (only \"function\")");
+      return ValueError(tool.Path("type"),
+                        "unsupported tool type \"" + type + "\" (only \"function\")");
     }
     const Json* fn_json = tool.Get("function");
     if (fn_json == nullptr) return InvalidArgument("missing field '" + tool.Path("function") + "'");
@@ -196,8 +203,9 @@ Status ParseThink(const Json& value, std::string_view path, chat::ThinkSetting* 
   if (!value.is_string()) return TypeError(path, "boolean or string", value);
   const std::string& s = value.get_ref<const std::string&>();
   if (s != "low" && s != "medium" && s != "high" && s != "max") {
-    return ValueError(path, "\"" + s + "\" (must be true, false, \"low\", \"medium\", \"high\" or "
-                                       "\"max\")");
+    return ValueError(path, "\"" + s +
+                                "\" (must be true, false, \"low\", \"medium\", \"high\" or "
+                                "\"max\")");
   }
   out->set = true;
   out->enabled = true;

@@ -7,14 +7,20 @@ namespace hearth::api {
 
 const char* TypeName(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::string: return "string";
+    case Json::value_t::string:
+      return "string";
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return "number";
-    case Json::value_t::boolean: return "boolean";
-    case Json::value_t::array: return "array";
-    case Json::value_t::object: return "object";
-    default: return "null";
+    case Json::value_t::number_float:
+      return "number";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::object:
+      return "object";
+    default:
+      return "null";
   }
 }
 
@@ -24,8 +30,8 @@ Status TypeError(std::string_view path, std::string_view expected, const Json& g
 }
 
 Status ValueError(std::string_view path, std::string_view why) {
-  return InvalidArgument("invalid value for field '" + std::string(path) + "': " +
-                         std::string(why));
+  return InvalidArgument("invalid value for field '" + std::string(path) +
+                         "': " + std::string(why));
 }
 
 std::string FieldPath(std::string_view parent, std::string_view key) {
@@ -40,8 +46,7 @@ std::string IndexPath(std::string_view parent, size_t index) {
 Result<Fields> Fields::Of(const Json& j, std::string path) {
   if (!j.is_object()) {
     if (path.empty()) {
-      return InvalidArgument(std::string("request body must be a JSON object, got ") +
-                             TypeName(j));
+      return InvalidArgument(std::string("request body must be a JSON object, got ") + TypeName(j));
     }
     return TypeError(path, "object", j);
   }
@@ -191,7 +196,8 @@ std::string Base64Encode(std::string_view bytes) {
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];

@@ -1,7 +1,7 @@
 // `hearth ps [MODEL]`: the models a running server holds in memory (GET /api/ps), as `ollama ps`.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>

@@ -1,8 +1,8 @@
 // `hearth stop MODEL`: unloads a model from a running server (POST /api/generate with
 // keep_alive 0), as `ollama stop`.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>

@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <ctime>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/format.h"
 
@@ -62,8 +62,8 @@ std::string Processor(uint64_t size, uint64_t vram) {
   if (vram == 0) return "100% CPU";
   if (vram == size) return "100% GPU";
   if (vram > size || size == 0) return "Unknown";
-  const int cpu = static_cast<int>(std::round(static_cast<double>(size - vram) /
-                                              static_cast<double>(size) * 100));
+  const int cpu = static_cast<int>(
+      std::round(static_cast<double>(size - vram) / static_cast<double>(size) * 100));
   return std::to_string(cpu) + "%/" + std::to_string(100 - cpu) + "% CPU/GPU";
 }
 
@@ -91,11 +91,11 @@ Result<std::string> RenderPsTable(std::string_view body, std::chrono::system_clo
       until = HumanTime(*expires, now, "Never");
     }
     auto ctx = m.find("context_length");
-    rows.push_back({name, Str(m, "digest").substr(0, 12), HumanBytes(size),
-                    Processor(size, U64(m, "size_vram")),
-                    ctx != m.end() && ctx->is_number_integer() ? std::to_string(ctx->get<int64_t>())
-                                                               : "0",
-                    until});
+    rows.push_back(
+        {name, Str(m, "digest").substr(0, 12), HumanBytes(size),
+         Processor(size, U64(m, "size_vram")),
+         ctx != m.end() && ctx->is_number_integer() ? std::to_string(ctx->get<int64_t>()) : "0",
+         until});
   }
   return RenderTable({"NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL"}, rows);
 }

@@ -12,7 +12,8 @@ namespace ollama = api::ollama;
 
 // Parses the body of `call` with `parse`, answering a 400 on failure.
 template <class Parse>
-auto ParseBody(const CallPtr& call, Parse parse) -> decltype(parse(std::declval<const api::Json&>())) {
+auto ParseBody(const CallPtr& call, Parse parse)
+    -> decltype(parse(std::declval<const api::Json&>())) {
   auto body = JsonBody::Parse(call->request().body);
   if (!body.ok()) return body.status();
   return parse(body->json());
@@ -29,8 +30,9 @@ void LoadOnly(const InferenceContextPtr& ctx, const CallPtr& call, chat::Request
     chat::Chunk c;
     c.done = true;
     c.done_reason = done.done_reason;
-    return Response::Json(200, chat ? ollama::ChatChunkJson(c, model, ctx->CreatedAt(), reason)
-                                    : ollama::GenerateChunkJson(c, model, ctx->CreatedAt(), reason));
+    return Response::Json(200, chat
+                                   ? ollama::ChatChunkJson(c, model, ctx->CreatedAt(), reason)
+                                   : ollama::GenerateChunkJson(c, model, ctx->CreatedAt(), reason));
   };
   w.error = [path = call->request().path](const Status& s) { return ErrorResponse(path, s); };
   RunGenerate(ctx->backend(), call, std::move(request), /*stream=*/false, std::move(w));
@@ -76,8 +78,8 @@ void Embed(const InferenceContextPtr& ctx, const CallPtr& call, bool legacy) {
     }
     result = std::move(*r);
   }
-  call->Respond(Response::Json(200, legacy ? ollama::EmbeddingsJson(result)
-                                           : ollama::EmbedJson(result, model)));
+  call->Respond(Response::Json(
+      200, legacy ? ollama::EmbeddingsJson(result) : ollama::EmbedJson(result, model)));
 }
 
 }  // namespace

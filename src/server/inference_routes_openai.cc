@@ -17,7 +17,8 @@ Response OpenAIError(const Status& status) {
 }
 
 template <class Parse>
-auto ParseBody(const CallPtr& call, Parse parse) -> decltype(parse(std::declval<const api::Json&>())) {
+auto ParseBody(const CallPtr& call, Parse parse)
+    -> decltype(parse(std::declval<const api::Json&>())) {
   auto body = JsonBody::Parse(call->request().body);
   if (!body.ok()) return body.status();
   return parse(body->json());

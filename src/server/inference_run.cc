@@ -85,8 +85,9 @@ void RunGenerate(router::Backend* backend, const CallPtr& call, chat::Request re
   state->writers = std::move(writers);
   state->stream = stream;
   request.cancel = call->cancel();
-  Status st = backend->Generate(std::move(request),
-                                [state](chat::Chunk&& chunk) { return OnChunk(*state, std::move(chunk)); });
+  Status st = backend->Generate(std::move(request), [state](chat::Chunk&& chunk) {
+    return OnChunk(*state, std::move(chunk));
+  });
   if (!st.ok()) {
     std::lock_guard<std::mutex> lock(state->mu);
     if (!state->finished) {

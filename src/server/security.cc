@@ -147,7 +147,8 @@ const char kAllowHeaders[] =
     "X-Stainless-Arch,X-Stainless-Async,X-Stainless-Custom-Poll-Interval,"
     "X-Stainless-Helper-Method,X-Stainless-Lang,X-Stainless-Os,X-Stainless-Package-Version,"
     "X-Stainless-Poll-Helper,X-Stainless-Retry-Count,X-Stainless-Runtime,"
-    "X-Stainless-Runtime-Version,X-Stainless-Timeout,X-Api-Key,Anthropic-Version,Anthropic-Beta";
+    "X-Stainless-Runtime-Version,X-Stainless-Timeout,"
+    "X-Api-Key,Anthropic-Version,Anthropic-Beta";
 const char kMaxAge[] = "43200";
 
 // Compares without an early exit on the first differing byte.

@@ -1,7 +1,7 @@
 // Anthropic Messages wire format: request parsing, golden events and message objects.
-#include <gtest/gtest.h>
-
 #include "api/anthropic/anthropic.h"
+
+#include <gtest/gtest.h>
 
 namespace hearth::api::anthropic {
 namespace {
@@ -40,16 +40,32 @@ TEST(AnthropicParseTest, MessagesToolsAndSystem) {
 }
 
 TEST(AnthropicParseTest, Errors) {
-  EXPECT_EQ(ParseMessages(J(R"({"model":"m","messages":[{"role":"user","content":"x"}]})")).status().message(),
+  EXPECT_EQ(ParseMessages(J(R"({"model":"m","messages":[{"role":"user","content":"x"}]})"))
+                .status()
+                .message(),
             "missing field 'max_tokens'");
-  EXPECT_EQ(ParseMessages(J(R"({"model":"m","max_tokens":"9","messages":[{"role":"user","content":"x"}]})")).status().message(),
+  EXPECT_EQ(ParseMessages(
+                J(R"({"model":"m","max_tokens":"9","messages":[{"role":"user","content":"x"}]})"))
+                .status()
+                .message(),
             "invalid type for field 'max_tokens': expected integer, got string");
-  EXPECT_EQ(ParseMessages(J(R"({"model":"m","max_tokens":9,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"f","input":"{}"}]}]})")).status().message(),
-            "invalid type for field 'messages[0].content[0].input': expected object, got string");
-  EXPECT_EQ(ParseMessages(J(R"({"model":"m","max_tokens":9,"messages":[{"role":"system","content":"x"}]})")).status().message(),
+  EXPECT_EQ(
+      ParseMessages(
+          J(R"({"model":"m","max_tokens":9,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"f","input":"{}"}]}]})"))
+          .status()
+          .message(),
+      "invalid type for field 'messages[0].content[0].input': expected object, got string");
+  EXPECT_EQ(ParseMessages(
+                J(R"({"model":"m","max_tokens":9,"messages":[{"role":"system","content":"x"}]})"))
+                .status()
+                .message(),
             "invalid value for field 'messages[0].role': \"system\" (expected user or assistant)");
-  EXPECT_EQ(ParseMessages(J(R"({"model":"m","max_tokens":9,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"any"}})")).status().message(),
-            "invalid value for field 'tool_choice': \"any\" needs at least one tool");
+  EXPECT_EQ(
+      ParseMessages(
+          J(R"({"model":"m","max_tokens":9,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"any"}})"))
+          .status()
+          .message(),
+      "invalid value for field 'tool_choice': \"any\" needs at least one tool");
 }
 
 TEST(AnthropicResponseTest, StreamEventsGolden) {
@@ -59,14 +75,17 @@ TEST(AnthropicResponseTest, StreamEventsGolden) {
   auto ev = s.Encode(a);
   ASSERT_EQ(ev.size(), 3u);
   EXPECT_EQ(ev[0].name, "message_start");
-  EXPECT_EQ(ev[0].data,
-            R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant",)"
-            R"("model":"m","content":[],"stop_reason":null,"stop_sequence":null,)"
-            R"("usage":{"input_tokens":0,"output_tokens":0}}})");
-  EXPECT_EQ(ev[1].data,
-            R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
-  EXPECT_EQ(ev[2].data,
-            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}})");
+  EXPECT_EQ(
+      ev[0].data,
+      R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant",)"
+      R"("model":"m","content":[],"stop_reason":null,"stop_sequence":null,)"
+      R"("usage":{"input_tokens":0,"output_tokens":0}}})");
+  EXPECT_EQ(
+      ev[1].data,
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
+  EXPECT_EQ(
+      ev[2].data,
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}})");
   chat::Chunk t;
   t.tool_calls.push_back({"toolu_1", "f", R"({"x":1})"});
   ev = s.Encode(t);

@@ -1,8 +1,8 @@
 // Ollama wire format: request parsing (strict types, defaults, validations) and golden response
 // JSON for /api/generate, /api/chat, /api/embed, /api/embeddings and /api/ps.
-#include <gtest/gtest.h>
-
 #include "api/ollama/ollama.h"
+
+#include <gtest/gtest.h>
 
 namespace hearth::api::ollama {
 namespace {
@@ -61,15 +61,18 @@ TEST(OllamaParseTest, WrongTypesNameTheField) {
        "invalid type for field 'options.stop[1]': expected string, got number"},
       {R"({"model":"m","stream":"yes"})",
        "invalid type for field 'stream': expected boolean, got string"},
-      {R"({"model":"m","prompt":7})", "invalid type for field 'prompt': expected string, got number"},
+      {R"({"model":"m","prompt":7})",
+       "invalid type for field 'prompt': expected string, got number"},
       {R"({"model":"m","options":[]})",
        "invalid type for field 'options': expected object, got array"},
       {R"({"model":"m","keep_alive":true})",
        "invalid type for field 'keep_alive': expected string or number, got boolean"},
       {R"({"model":"m","keep_alive":"soon"})",
-       "invalid value for field 'keep_alive': \"soon\" is not a duration (e.g. \"5m\", \"1h\", \"-1\")"},
+       "invalid value for field 'keep_alive': \"soon\" is not a duration (e.g. \"5m\", \"1h\", "
+       "\"-1\")"},
       {R"({"model":"m","think":"very"})",
-       "invalid value for field 'think': \"very\" (must be true, false, \"low\", \"medium\", \"high\" or \"max\")"},
+       "invalid value for field 'think': \"very\" (must be true, false, \"low\", \"medium\", "
+       "\"high\" or \"max\")"},
       {R"({"model":"m","format":"yaml"})",
        "invalid value for field 'format': \"yaml\" (expected \"json\" or a JSON schema object)"},
       {R"({"model":"m","top_logprobs":21})", "top_logprobs must be between 0 and 20"},
@@ -91,7 +94,9 @@ TEST(OllamaParseTest, WrongTypesNameTheField) {
 }
 
 TEST(OllamaParseTest, KeepAliveForms) {
-  auto ka = [](const char* body) { return ParseGenerate(J(body)).value().request.keep_alive->count(); };
+  auto ka = [](const char* body) {
+    return ParseGenerate(J(body)).value().request.keep_alive->count();
+  };
   EXPECT_EQ(ka(R"({"model":"m","keep_alive":0})"), 0);
   EXPECT_EQ(ka(R"({"model":"m","keep_alive":300})"), 300'000'000'000LL);
   EXPECT_EQ(ka(R"({"model":"m","keep_alive":"1h30m"})"), 5'400'000'000'000LL);
@@ -103,7 +108,8 @@ TEST(OllamaParseTest, KeepAliveForms) {
 }
 
 TEST(OllamaParseTest, FormatSchemaImagesAndLoadOnly) {
-  auto p = ParseGenerate(J(R"({"model":"m","format":{"type":"object"},"images":["aGk="],"stream":false})"));
+  auto p = ParseGenerate(
+      J(R"({"model":"m","format":{"type":"object"},"images":["aGk="],"stream":false})"));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_FALSE(p->stream);
   EXPECT_EQ(p->request.format.kind, chat::OutputFormat::Kind::kJsonSchema);
@@ -145,7 +151,8 @@ TEST(OllamaParseTest, ChatMessagesToolsAndToolResults) {
   EXPECT_FALSE(r.think.enabled);
 
   // /api tool-call arguments must be an object, not OpenAI's string.
-  auto bad = ParseChat(J(R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}]})"));
+  auto bad = ParseChat(J(
+      R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}]})"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
             "invalid type for field 'messages[0].tool_calls[0].function.arguments': expected "
@@ -169,7 +176,8 @@ TEST(OllamaParseTest, EmbedInputs) {
   EXPECT_TRUE(ParseEmbed(J(R"({"model":"e","input":""})")).value().inputs.empty());
   auto bad = ParseEmbed(J(R"({"model":"e","input":["a",3]})"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "invalid type for field 'input[1]': expected string, got number");
+  EXPECT_EQ(bad.status().message(),
+            "invalid type for field 'input[1]': expected string, got number");
   auto legacy = ParseEmbeddings(J(R"({"model":"e","prompt":"hi","options":{"num_ctx":512}})"));
   ASSERT_TRUE(legacy.ok());
   EXPECT_EQ(legacy->inputs, std::vector<std::string>{"hi"});
@@ -231,8 +239,9 @@ TEST(OllamaResponseTest, ChatChunksGolden) {
   chat::Chunk lp;
   lp.content = "a";
   lp.logprobs.push_back({"a", -0.5, {{"b", -1.0, {}}}});
-  EXPECT_EQ(Json::parse(ChatChunkJson(lp, "m", "T"))["logprobs"],
-            J(R"([{"token":"a","logprob":-0.5,"bytes":[97],"top_logprobs":[{"token":"b","logprob":-1.0,"bytes":[98]}]}])"));
+  EXPECT_EQ(
+      Json::parse(ChatChunkJson(lp, "m", "T"))["logprobs"],
+      J(R"([{"token":"a","logprob":-0.5,"bytes":[97],"top_logprobs":[{"token":"b","logprob":-1.0,"bytes":[98]}]}])"));
 }
 
 TEST(OllamaResponseTest, EmbedAndPsGolden) {

@@ -1,11 +1,12 @@
 // OpenAI wire format: request parsing and golden chunks/objects for /v1/chat/completions,
 // /v1/completions, /v1/embeddings and /v1/models.
+#include "api/openai/openai.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "api/fields.h"
-#include "api/openai/openai.h"
 
 namespace hearth::api::openai {
 namespace {
@@ -20,7 +21,8 @@ const chat::OptionSetting* Opt(const chat::Request& r, const std::string& name) 
 }
 
 TEST(OpenAIParseTest, ChatFields) {
-  auto p = ParseChatCompletion(J(R"({"model":"m","stream":true,"stream_options":{"include_usage":true},
+  auto p =
+      ParseChatCompletion(J(R"({"model":"m","stream":true,"stream_options":{"include_usage":true},
       "max_completion_tokens":64,"stop":"\n\n","seed":7,"temperature":0.2,"top_p":0.5,
       "frequency_penalty":0.1,"presence_penalty":0.3,"user":"ignored",
       "response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}},
@@ -73,22 +75,26 @@ TEST(OpenAIParseTest, ChatErrors) {
       {R"({"model":"m"})", "missing field 'messages'"},
       {R"({"messages":[]})", "missing field 'model'"},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})",
-       "invalid value for field 'messages[0].content[0].image_url': only base64 data URLs are supported (data:image/png;base64,...)"},
+       "invalid value for field 'messages[0].content[0].image_url': only base64 data URLs are "
+       "supported (data:image/png;base64,...)"},
       {R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":{"x":1}}}]}]})",
-       "invalid type for field 'messages[0].tool_calls[0].function.arguments': expected string, got object"},
+       "invalid type for field 'messages[0].tool_calls[0].function.arguments': expected string, "
+       "got object"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"required"})",
        "invalid value for field 'tool_choice': \"required\" needs at least one tool in 'tools'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}})",
        "invalid value for field 'tool_choice.function.name': no tool named \"g\" in 'tools'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}})",
-       "invalid value for field 'response_format.type': \"xml\" (expected text, json_object or json_schema)"},
+       "invalid value for field 'response_format.type': \"xml\" (expected text, json_object or "
+       "json_schema)"},
   };
   for (const auto& c : cases) {
     auto p = ParseChatCompletion(J(c.body));
     ASSERT_FALSE(p.ok()) << c.body;
     EXPECT_EQ(p.status().message(), c.error) << c.body;
   }
-  auto none = ParseChatCompletion(J(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"none","response_format":{"type":"json_object"}})"));
+  auto none = ParseChatCompletion(J(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"none","response_format":{"type":"json_object"}})"));
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->request.tool_choice.mode, chat::ToolChoice::Mode::kNone);
   EXPECT_EQ(none->request.format.kind, chat::OutputFormat::Kind::kJson);
@@ -111,7 +117,8 @@ TEST(OpenAIParseTest, Completions) {
 }
 
 TEST(OpenAIParseTest, Embeddings) {
-  auto p = ParseEmbeddings(J(R"({"model":"e","input":["a","b"],"encoding_format":"base64","dimensions":4})"));
+  auto p = ParseEmbeddings(
+      J(R"({"model":"e","input":["a","b"],"encoding_format":"base64","dimensions":4})"));
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(p->base64);
   EXPECT_EQ(p->request.inputs.size(), 2u);
@@ -119,8 +126,9 @@ TEST(OpenAIParseTest, Embeddings) {
   EXPECT_FALSE(ParseEmbeddings(J(R"({"model":"e","input":"a"})")).value().base64);
   EXPECT_EQ(ParseEmbeddings(J(R"({"model":"e","input":[1,2]})")).status().message(),
             "invalid value for field 'input': token arrays are not supported; send text");
-  EXPECT_EQ(ParseEmbeddings(J(R"({"model":"e","input":"a","encoding_format":"hex"})")).status().message(),
-            "invalid value for field 'encoding_format': \"hex\" (expected float or base64)");
+  EXPECT_EQ(
+      ParseEmbeddings(J(R"({"model":"e","input":"a","encoding_format":"hex"})")).status().message(),
+      "invalid value for field 'encoding_format': \"hex\" (expected float or base64)");
   EXPECT_EQ(ParseEmbeddings(J(R"({"model":"e","input":[]})")).status().message(),
             "invalid value for field 'input': must not be empty");
 }
@@ -133,20 +141,23 @@ TEST(OpenAIResponseTest, ChatStreamGolden) {
   a.content = "Hi";
   auto first = s.Encode(a);
   ASSERT_EQ(first.size(), 2u);
-  EXPECT_EQ(first[0],
-            R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
-            R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"delta":{"role":"assistant",)"
-            R"("content":""},"finish_reason":null}]})");
-  EXPECT_EQ(first[1],
-            R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
-            R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"delta":{"content":"Hi"},)"
-            R"("finish_reason":null}]})");
+  EXPECT_EQ(
+      first[0],
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
+      R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"delta":{"role":"assistant",)"
+      R"("content":""},"finish_reason":null}]})");
+  EXPECT_EQ(
+      first[1],
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
+      R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"delta":{"content":"Hi"},)"
+      R"("finish_reason":null}]})");
   chat::Chunk t;
   t.tool_calls.push_back({"call_1", "f", R"({"x":1})"});
   auto tools = s.Encode(t);
   ASSERT_EQ(tools.size(), 1u);
-  EXPECT_EQ(Json::parse(tools[0])["choices"][0]["delta"]["tool_calls"],
-            J(R"([{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}}])"));
+  EXPECT_EQ(
+      Json::parse(tools[0])["choices"][0]["delta"]["tool_calls"],
+      J(R"([{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}}])"));
   chat::Chunk done;
   done.done = true;
   done.usage.prompt_tokens = 3;
@@ -154,10 +165,11 @@ TEST(OpenAIResponseTest, ChatStreamGolden) {
   auto last = s.Encode(done);
   ASSERT_EQ(last.size(), 2u);
   EXPECT_EQ(Json::parse(last[0])["choices"][0]["finish_reason"], "tool_calls");
-  EXPECT_EQ(last[1],
-            R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
-            R"("system_fingerprint":"fp_hearth","choices":[],"usage":{"prompt_tokens":3,)"
-            R"("completion_tokens":4,"total_tokens":7}})");
+  EXPECT_EQ(
+      last[1],
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m",)"
+      R"("system_fingerprint":"fp_hearth","choices":[],"usage":{"prompt_tokens":3,)"
+      R"("completion_tokens":4,"total_tokens":7}})");
   ChatStream no_usage(Meta(), false);
   EXPECT_EQ(no_usage.Encode(done).size(), 2u);  // role chunk + finish chunk, no usage chunk
 }
@@ -169,11 +181,12 @@ TEST(OpenAIResponseTest, ChatCompletionGolden) {
   f.done_reason = chat::DoneReason::kLength;
   f.usage.prompt_tokens = 2;
   f.usage.completion_tokens = 1;
-  EXPECT_EQ(ChatCompletionJson(Meta(), f),
-            R"({"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m",)"
-            R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"message":{"role":"assistant",)"
-            R"("content":"Hello"},"logprobs":null,"finish_reason":"length"}],"usage":{)"
-            R"("prompt_tokens":2,"completion_tokens":1,"total_tokens":3}})");
+  EXPECT_EQ(
+      ChatCompletionJson(Meta(), f),
+      R"({"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m",)"
+      R"("system_fingerprint":"fp_hearth","choices":[{"index":0,"message":{"role":"assistant",)"
+      R"("content":"Hello"},"logprobs":null,"finish_reason":"length"}],"usage":{)"
+      R"("prompt_tokens":2,"completion_tokens":1,"total_tokens":3}})");
   f.done_reason = chat::DoneReason::kStop;
   f.tool_calls.push_back({"", "f", R"({"a":"b"})"});
   const Json j = Json::parse(ChatCompletionJson(Meta(), f));
@@ -210,9 +223,10 @@ TEST(OpenAIResponseTest, EmbeddingsBase64IsLittleEndianFloat32) {
   e.usage.prompt_tokens = 3;
   // 1.0f = 00 00 80 3f, -2.5f = 00 00 20 c0 (little-endian).
   EXPECT_EQ(EncodeFloatsBase64({1.0f, -2.5f}), "AACAPwAAIMA=");
-  EXPECT_EQ(EmbeddingsJson(e, "e", true),
-            R"({"object":"list","data":[{"object":"embedding","embedding":"AACAPwAAIMA=","index":0}],)"
-            R"("model":"e","usage":{"prompt_tokens":3,"total_tokens":3}})");
+  EXPECT_EQ(
+      EmbeddingsJson(e, "e", true),
+      R"({"object":"list","data":[{"object":"embedding","embedding":"AACAPwAAIMA=","index":0}],)"
+      R"("model":"e","usage":{"prompt_tokens":3,"total_tokens":3}})");
   EXPECT_EQ(Json::parse(EmbeddingsJson(e, "e", false))["data"][0]["embedding"], J("[1.0,-2.5]"));
   // Round trip through the decoder.
   auto bytes = Base64Decode(EncodeFloatsBase64({0.125f}));
@@ -224,15 +238,18 @@ TEST(OpenAIResponseTest, EmbeddingsBase64IsLittleEndianFloat32) {
 }
 
 TEST(OpenAIResponseTest, ModelsAndErrors) {
-  EXPECT_EQ(ModelsJson({{"a:latest", 10, "library"}}),
-            R"({"object":"list","data":[{"id":"a:latest","object":"model","created":10,"owned_by":"library"}]})");
+  EXPECT_EQ(
+      ModelsJson({{"a:latest", 10, "library"}}),
+      R"({"object":"list","data":[{"id":"a:latest","object":"model","created":10,"owned_by":"library"}]})");
   EXPECT_EQ(ModelJson({"a:latest", 10, "library"}),
             R"({"id":"a:latest","object":"model","created":10,"owned_by":"library"})");
-  EXPECT_EQ(ErrorJson(400, "invalid type for field 'temperature': expected number, got string"),
-            R"({"error":{"message":"invalid type for field 'temperature': expected number, got string",)"
-            R"("type":"invalid_request_error","param":"temperature","code":null}})");
-  EXPECT_EQ(ErrorJson(404, "model \"x\" not found"),
-            R"({"error":{"message":"model \"x\" not found","type":"not_found_error","param":null,"code":null}})");
+  EXPECT_EQ(
+      ErrorJson(400, "invalid type for field 'temperature': expected number, got string"),
+      R"({"error":{"message":"invalid type for field 'temperature': expected number, got string",)"
+      R"("type":"invalid_request_error","param":"temperature","code":null}})");
+  EXPECT_EQ(
+      ErrorJson(404, "model \"x\" not found"),
+      R"({"error":{"message":"model \"x\" not found","type":"not_found_error","param":null,"code":null}})");
   EXPECT_EQ(Json::parse(ErrorJson(503, "busy"))["error"]["type"], "api_error");
 }
 

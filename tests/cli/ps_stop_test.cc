@@ -47,11 +47,13 @@ TEST(PsTableTest, OllamasLayout) {
       R"("expires_at":"2318-01-01T00:00:00Z","context_length":2048}]})";
   auto t = RenderPsTable(body, now);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(*t,
-            "NAME       ID              SIZE      PROCESSOR          CONTEXT    UNTIL              \n"
-            "qwen:1b    0123456789ab    1.5 GB    100% CPU           4096       4 minutes from now    \n"
-            "big:7b     fedcba987654    1 KB      75%/25% CPU/GPU    8192       Stopping...           \n"
-            "gpu:1b     aa              1 KB      100% GPU           2048       Forever               \n");
+  EXPECT_EQ(
+      *t,
+      "NAME       ID              SIZE      PROCESSOR          CONTEXT    UNTIL              \n"
+      "qwen:1b    0123456789ab    1.5 GB    100% CPU           4096       4 minutes from now    \n"
+      "big:7b     fedcba987654    1 KB      75%/25% CPU/GPU    8192       Stopping...           \n"
+      "gpu:1b     aa              1 KB      100% GPU           2048       Forever               "
+      "\n");
   auto only = RenderPsTable(body, now, "gpu");
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->find("qwen"), std::string::npos);

@@ -57,27 +57,27 @@ class FakeBackend : public router::Backend {
     }
     if (!s.status.ok()) return s.status;
     std::lock_guard<std::mutex> lock(mu_);
-    threads_.emplace_back([this, s = std::move(s), request = std::move(request),
-                           sink = std::move(sink)]() mutable {
-      bool go_on = true;
-      for (auto& c : s.chunks) go_on = sink(std::move(c)) && go_on;
-      if (!s.wait_for_cancel) return;
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (!(request.cancel && request.cancel->IsCancelled()) &&
-             std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        saw_cancel_ = request.cancel && request.cancel->IsCancelled();
-        cancel_checked_ = true;
-      }
-      cv_.notify_all();
-      chat::Chunk done;
-      done.done = true;
-      done.done_reason = chat::DoneReason::kCancelled;
-      sink(std::move(done));
-    });
+    threads_.emplace_back(
+        [this, s = std::move(s), request = std::move(request), sink = std::move(sink)]() mutable {
+          bool go_on = true;
+          for (auto& c : s.chunks) go_on = sink(std::move(c)) && go_on;
+          if (!s.wait_for_cancel) return;
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+          while (!(request.cancel && request.cancel->IsCancelled()) &&
+                 std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          }
+          {
+            std::lock_guard<std::mutex> l(mu_);
+            saw_cancel_ = request.cancel && request.cancel->IsCancelled();
+            cancel_checked_ = true;
+          }
+          cv_.notify_all();
+          chat::Chunk done;
+          done.done = true;
+          done.done_reason = chat::DoneReason::kCancelled;
+          sink(std::move(done));
+        });
     return Status::Ok();
   }
 

@@ -1,13 +1,14 @@
 // The inference routes over the real transport on port 0, served by a scripted FakeBackend:
 // NDJSON / SSE / event-stream framing, folded non-streamed answers, load/unload, errors before
 // and after the headers in each dialect's shape, and client disconnect -> CancelToken.
+#include "server/inference_routes.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_backend.h"
 #include "server/http_client.h"
-#include "server/inference_routes.h"
 #include "server/server.h"
 
 namespace hearth::server {
@@ -48,7 +49,8 @@ std::vector<json> NdjsonLines(const std::string& body) {
 }
 
 // The data payloads of an SSE body ("data: x\n\n" ...), and the event names when present.
-std::vector<std::string> SseData(const std::string& body, std::vector<std::string>* events = nullptr) {
+std::vector<std::string> SseData(const std::string& body,
+                                 std::vector<std::string>* events = nullptr) {
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos < body.size()) {
@@ -123,12 +125,14 @@ TEST_F(InferenceRoutesTest, ChatNonStreamFoldsWithObjectToolArguments) {
   chat::Chunk tool;
   tool.tool_calls.push_back({"call_1", "get_weather", R"({"city":"Paris"})"});
   backend_.Push({.chunks = {Text("Hel"), Text("lo"), tool, Done()}});
-  auto r = Post("/api/chat", R"({"model":"m","stream":false,"messages":[{"role":"user","content":"x"}]})");
+  auto r = Post("/api/chat",
+                R"({"model":"m","stream":false,"messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("content-type"), "application/json; charset=utf-8");
   const json j = json::parse(r.body);
   EXPECT_EQ(j["message"]["content"], "Hello");
-  EXPECT_EQ(j["message"]["tool_calls"][0]["function"]["arguments"], json::parse(R"({"city":"Paris"})"));
+  EXPECT_EQ(j["message"]["tool_calls"][0]["function"]["arguments"],
+            json::parse(R"({"city":"Paris"})"));
   EXPECT_EQ(j["done"], true);
   EXPECT_EQ(j["prompt_eval_count"], 3);
 }
@@ -154,8 +158,10 @@ TEST_F(InferenceRoutesTest, ErrorsBeforeStreamingGetStatusAndDialectShape) {
   // Wrong field type: 400 naming the field, the backend never sees it.
   auto bad = Post("/api/chat", R"({"model":"m","messages":[],"options":{"temperature":"hot"}})");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(json::parse(bad.body),
-            json::parse(R"({"error":"invalid type for field 'options.temperature': expected number, got string"})"));
+  EXPECT_EQ(
+      json::parse(bad.body),
+      json::parse(
+          R"({"error":"invalid type for field 'options.temperature': expected number, got string"})"));
   auto malformed = Post("/api/generate", "{");
   EXPECT_EQ(malformed.status, 400);
   EXPECT_TRUE(json::parse(malformed.body)["error"].is_string());
@@ -166,22 +172,30 @@ TEST_F(InferenceRoutesTest, ErrorsBeforeStreamingGetStatusAndDialectShape) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(json::parse(missing.body)["error"], "model \"nope\" not found, try pulling it first");
 
-  backend_.Push({.status = ResourceExhausted("server busy, please try again.  maximum pending requests exceeded")});
-  auto busy = Post("/v1/chat/completions", R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+  backend_.Push({.status = ResourceExhausted(
+                     "server busy, please try again.  maximum pending requests exceeded")});
+  auto busy =
+      Post("/v1/chat/completions", R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(busy.status, 503);
   EXPECT_EQ(json::parse(busy.body)["error"]["type"], "api_error");
 
-  auto oai_bad = Post("/v1/chat/completions", R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":"9"})");
+  auto oai_bad =
+      Post("/v1/chat/completions",
+           R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":"9"})");
   EXPECT_EQ(oai_bad.status, 400);
   EXPECT_EQ(json::parse(oai_bad.body)["error"]["param"], "max_tokens");
   EXPECT_EQ(json::parse(oai_bad.body)["error"]["type"], "invalid_request_error");
 
   backend_.Push({.status = NotFound("model \"nope\" not found")});
-  auto anth = Post("/v1/messages", R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  auto anth = Post("/v1/messages",
+                   R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(anth.status, 404);
-  EXPECT_EQ(json::parse(anth.body),
-            json::parse(R"({"type":"error","error":{"type":"not_found_error","message":"model \"nope\" not found"}})"));
-  auto anth_bad = Post("/v1/messages", R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(
+      json::parse(anth.body),
+      json::parse(
+          R"({"type":"error","error":{"type":"not_found_error","message":"model \"nope\" not found"}})"));
+  auto anth_bad =
+      Post("/v1/messages", R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(anth_bad.status, 400);
   EXPECT_EQ(json::parse(anth_bad.body)["error"]["message"], "missing field 'max_tokens'");
 
@@ -206,7 +220,8 @@ TEST_F(InferenceRoutesTest, ErrorAfterHeadersIsTheFinalFrame) {
   EXPECT_EQ(lines[1], json::parse(R"({"error":"decode failed"})"));
 
   backend_.Push({.chunks = {Text("a"), fail}});
-  auto sse = Post("/v1/chat/completions", R"({"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  auto sse = Post("/v1/chat/completions",
+                  R"({"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]})");
   auto data = SseData(sse.body);
   ASSERT_GE(data.size(), 3u) << sse.body;
   EXPECT_EQ(json::parse(data[data.size() - 2])["error"]["message"], "decode failed");
@@ -214,7 +229,9 @@ TEST_F(InferenceRoutesTest, ErrorAfterHeadersIsTheFinalFrame) {
 
   backend_.Push({.chunks = {Text("a"), fail}});
   std::vector<std::string> events;
-  auto anth = Post("/v1/messages", R"({"model":"m","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  auto anth = Post(
+      "/v1/messages",
+      R"({"model":"m","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
   auto adata = SseData(anth.body, &events);
   ASSERT_FALSE(events.empty()) << anth.body;
   EXPECT_EQ(events.back(), "error");
@@ -245,7 +262,8 @@ TEST_F(InferenceRoutesTest, OpenAIStreamRoleFirstUsageChunkAndDone) {
 
 TEST_F(InferenceRoutesTest, OpenAINonStreamAndCompletions) {
   backend_.Push({.chunks = {Text("a"), Text("b"), Done(chat::DoneReason::kLength)}});
-  auto r = Post("/v1/chat/completions", R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":2})");
+  auto r = Post("/v1/chat/completions",
+                R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":2})");
   EXPECT_EQ(r.status, 200);
   const json j = json::parse(r.body);
   EXPECT_EQ(j["object"], "chat.completion");
@@ -255,7 +273,8 @@ TEST_F(InferenceRoutesTest, OpenAINonStreamAndCompletions) {
   EXPECT_EQ(j["id"].get<std::string>().rfind("chatcmpl-", 0), 0u);
 
   backend_.Push({.chunks = {Text("x"), Done()}});
-  auto c = Post("/v1/completions", R"({"model":"m","prompt":["def f("],"suffix":"pass","stream":true})");
+  auto c =
+      Post("/v1/completions", R"({"model":"m","prompt":["def f("],"suffix":"pass","stream":true})");
   auto data = SseData(c.body);
   ASSERT_EQ(data.size(), 3u) << c.body;
   EXPECT_EQ(json::parse(data[0])["choices"][0]["text"], "x");
@@ -268,18 +287,21 @@ TEST_F(InferenceRoutesTest, OpenAINonStreamAndCompletions) {
 
 TEST_F(InferenceRoutesTest, AnthropicStreamEvents) {
   backend_.Push({.chunks = {Text("Hi"), Done()}});
-  auto r = Post("/v1/messages", R"({"model":"m","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  auto r = Post(
+      "/v1/messages",
+      R"({"model":"m","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(r.status, 200);
   std::vector<std::string> events;
   auto data = SseData(r.body, &events);
-  EXPECT_EQ(events, (std::vector<std::string>{"message_start", "content_block_start",
-                                              "content_block_delta", "content_block_stop",
-                                              "message_delta", "message_stop"}));
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"message_start", "content_block_start", "content_block_delta",
+                                      "content_block_stop", "message_delta", "message_stop"}));
   EXPECT_EQ(json::parse(data[4])["delta"]["stop_reason"], "end_turn");
   EXPECT_EQ(r.body.find("[DONE]"), std::string::npos);
 
   backend_.Push({.chunks = {Text("Hi"), Done()}});
-  auto plain = Post("/v1/messages", R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  auto plain = Post("/v1/messages",
+                    R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
   const json j = json::parse(plain.body);
   EXPECT_EQ(j["type"], "message");
   EXPECT_EQ(j["content"][0]["text"], "Hi");

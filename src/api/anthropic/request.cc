@@ -19,7 +19,8 @@ Status ToolResultText(const Fields& block, std::string* out) {
   }
   if (!content->is_array()) return TypeError(block.Path("content"), "string or array", *content);
   for (size_t i = 0; i < content->size(); ++i) {
-    HEARTH_ASSIGN_OR_RETURN(Fields b, Fields::Of((*content)[i], IndexPath(block.Path("content"), i)));
+    HEARTH_ASSIGN_OR_RETURN(Fields b,
+                            Fields::Of((*content)[i], IndexPath(block.Path("content"), i)));
     std::string type, text;
     HEARTH_RETURN_IF_ERROR(b.String("type", &type));
     if (type != "text") {
@@ -62,7 +63,8 @@ Status ParseMessage(const Fields& m, chat::Request* r) {
       HEARTH_RETURN_IF_ERROR(b.Object("source", &source));
       std::string stype, data;
       HEARTH_RETURN_IF_ERROR(source.String("type", &stype));
-      if (stype != "base64") return ValueError(source.Path("type"), "only base64 images are supported");
+      if (stype != "base64")
+        return ValueError(source.Path("type"), "only base64 images are supported");
       HEARTH_RETURN_IF_ERROR(source.String("data", &data));
       auto bytes = Base64Decode(data);
       if (!bytes.ok()) return ValueError(source.Path("data"), bytes.status().message());

@@ -33,9 +33,9 @@ void MessageStream::Open(Block kind, std::vector<Event>* out) {
   OrderedJson block = kind == Block::kText
                           ? OrderedJson{{"type", "text"}, {"text", ""}}
                           : OrderedJson{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
-  out->push_back(Make("content_block_start", {{"type", "content_block_start"},
-                                              {"index", index_},
-                                              {"content_block", std::move(block)}}));
+  out->push_back(Make(
+      "content_block_start",
+      {{"type", "content_block_start"}, {"index", index_}, {"content_block", std::move(block)}}));
 }
 
 std::vector<Event> MessageStream::Encode(const chat::Chunk& chunk) {
@@ -51,7 +51,8 @@ std::vector<Event> MessageStream::Encode(const chat::Chunk& chunk) {
     message["stop_reason"] = nullptr;
     message["stop_sequence"] = nullptr;
     message["usage"] = {{"input_tokens", 0}, {"output_tokens", 0}};
-    out.push_back(Make("message_start", {{"type", "message_start"}, {"message", std::move(message)}}));
+    out.push_back(
+        Make("message_start", {{"type", "message_start"}, {"message", std::move(message)}}));
   }
   if (!chunk.thinking.empty()) {
     Open(Block::kThinking, &out);
@@ -74,24 +75,25 @@ std::vector<Event> MessageStream::Encode(const chat::Chunk& chunk) {
     out.push_back(Make("content_block_start",
                        {{"type", "content_block_start"},
                         {"index", index_},
-                        {"content_block", {{"type", "tool_use"},
-                                           {"id", call.id.empty() ? "toolu_" + std::to_string(index_) : call.id},
-                                           {"name", call.name},
-                                           {"input", OrderedJson::object()}}}}));
-    out.push_back(Make("content_block_delta",
-                       {{"type", "content_block_delta"},
-                        {"index", index_},
-                        {"delta", {{"type", "input_json_delta"},
-                                   {"partial_json", call.arguments_json}}}}));
+                        {"content_block",
+                         {{"type", "tool_use"},
+                          {"id", call.id.empty() ? "toolu_" + std::to_string(index_) : call.id},
+                          {"name", call.name},
+                          {"input", OrderedJson::object()}}}}));
+    out.push_back(
+        Make("content_block_delta",
+             {{"type", "content_block_delta"},
+              {"index", index_},
+              {"delta", {{"type", "input_json_delta"}, {"partial_json", call.arguments_json}}}}));
     out.push_back(Make("content_block_stop", {{"type", "content_block_stop"}, {"index", index_}}));
   }
   if (chunk.done) {
     Close(&out);
-    out.push_back(Make("message_delta",
-                       {{"type", "message_delta"},
-                        {"delta", {{"stop_reason", StopReason(chunk, made_tool_calls_)},
-                                   {"stop_sequence", nullptr}}},
-                        {"usage", UsageJson(chunk.usage)}}));
+    out.push_back(Make("message_delta", {{"type", "message_delta"},
+                                         {"delta",
+                                          {{"stop_reason", StopReason(chunk, made_tool_calls_)},
+                                           {"stop_sequence", nullptr}}},
+                                         {"usage", UsageJson(chunk.usage)}}));
     out.push_back(Make("message_stop", {{"type", "message_stop"}}));
   }
   return out;

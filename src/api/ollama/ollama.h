@@ -59,8 +59,8 @@ std::string EmbedJson(const chat::EmbedResult& result, std::string_view model);
 std::string EmbeddingsJson(const chat::EmbedResult& result);
 // {"models":[{"name","model","size","digest","details":{...},"expires_at","size_vram",
 // "context_length"}]}; `format_time` renders expires_at.
-std::string PsJson(const std::vector<router::RunningModel>& models,
-                   const std::function<std::string(std::chrono::system_clock::time_point)>&
-                       format_time);
+std::string PsJson(
+    const std::vector<router::RunningModel>& models,
+    const std::function<std::string(std::chrono::system_clock::time_point)>& format_time);
 
 }  // namespace hearth::api::ollama

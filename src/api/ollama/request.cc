@@ -74,7 +74,8 @@ Status ParseToolCalls(const Fields& msg, std::vector<chat::ToolCall>* out) {
   HEARTH_RETURN_IF_ERROR(msg.Array("tool_calls", &calls));
   if (calls == nullptr) return Status::Ok();
   for (size_t i = 0; i < calls->size(); ++i) {
-    HEARTH_ASSIGN_OR_RETURN(Fields call, Fields::Of((*calls)[i], IndexPath(msg.Path("tool_calls"), i)));
+    HEARTH_ASSIGN_OR_RETURN(Fields call,
+                            Fields::Of((*calls)[i], IndexPath(msg.Path("tool_calls"), i)));
     chat::ToolCall tc;
     HEARTH_RETURN_IF_ERROR(call.String("id", &tc.id));
     const Json* fn_json = call.Get("function");
@@ -167,7 +168,8 @@ Result<chat::EmbedRequest> ParseEmbed(const Json& json) {
   if (r.dimensions < 0) return ValueError("dimensions", "must not be negative");
   if (const Json* input = body.Get("input")) {
     if (input->is_string()) {
-      if (!input->get_ref<const std::string&>().empty()) r.inputs.push_back(input->get<std::string>());
+      if (!input->get_ref<const std::string&>().empty())
+        r.inputs.push_back(input->get<std::string>());
     } else if (input->is_array()) {
       for (size_t i = 0; i < input->size(); ++i) {
         const Json& v = (*input)[i];

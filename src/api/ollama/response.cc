@@ -37,9 +37,8 @@ OrderedJson LogprobJson(const chat::TokenLogprob& l, bool with_top) {
 void AddTail(OrderedJson& j, const chat::Chunk& chunk, std::string_view done_reason) {
   j["done"] = chunk.done;
   if (chunk.done) {
-    j["done_reason"] =
-        done_reason.empty() ? std::string(chat::DoneReasonName(chunk.done_reason))
-                            : std::string(done_reason);
+    j["done_reason"] = done_reason.empty() ? std::string(chat::DoneReasonName(chunk.done_reason))
+                                           : std::string(done_reason);
     const chat::Usage& u = chunk.usage;
     if (u.total.count() != 0) j["total_duration"] = u.total.count();
     if (u.load.count() != 0) j["load_duration"] = u.load.count();
@@ -110,9 +109,9 @@ std::string EmbeddingsJson(const chat::EmbedResult& result) {
   return Dump(j);
 }
 
-std::string PsJson(const std::vector<router::RunningModel>& models,
-                   const std::function<std::string(std::chrono::system_clock::time_point)>&
-                       format_time) {
+std::string PsJson(
+    const std::vector<router::RunningModel>& models,
+    const std::function<std::string(std::chrono::system_clock::time_point)>& format_time) {
   OrderedJson list = OrderedJson::array();
   for (const auto& m : models) {
     OrderedJson j;

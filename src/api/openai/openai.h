@@ -85,8 +85,8 @@ std::string EmbeddingsJson(const chat::EmbedResult& result, std::string_view mod
 std::string EncodeFloatsBase64(const std::vector<float>& v);
 
 struct ModelEntry {
-  std::string id;       // "qwen2.5-coder:1.5b"
-  int64_t created = 0;  // unix seconds of the last modification
+  std::string id;        // "qwen2.5-coder:1.5b"
+  int64_t created = 0;   // unix seconds of the last modification
   std::string owned_by;  // the name's namespace ("library")
 };
 // {"id","object":"model","created","owned_by"}.

@@ -20,7 +20,8 @@ Status ParseContent(const Fields& msg, std::string* text, std::vector<std::strin
   }
   if (!content->is_array()) return TypeError(msg.Path("content"), "string or array", *content);
   for (size_t i = 0; i < content->size(); ++i) {
-    HEARTH_ASSIGN_OR_RETURN(Fields part, Fields::Of((*content)[i], IndexPath(msg.Path("content"), i)));
+    HEARTH_ASSIGN_OR_RETURN(Fields part,
+                            Fields::Of((*content)[i], IndexPath(msg.Path("content"), i)));
     std::string type;
     HEARTH_RETURN_IF_ERROR(part.String("type", &type));
     if (type == "text") {
@@ -59,7 +60,8 @@ Status ParseToolCalls(const Fields& msg, std::vector<chat::ToolCall>* out) {
   HEARTH_RETURN_IF_ERROR(msg.Array("tool_calls", &calls));
   if (calls == nullptr) return Status::Ok();
   for (size_t i = 0; i < calls->size(); ++i) {
-    HEARTH_ASSIGN_OR_RETURN(Fields call, Fields::Of((*calls)[i], IndexPath(msg.Path("tool_calls"), i)));
+    HEARTH_ASSIGN_OR_RETURN(Fields call,
+                            Fields::Of((*calls)[i], IndexPath(msg.Path("tool_calls"), i)));
     chat::ToolCall tc;
     HEARTH_RETURN_IF_ERROR(call.String("id", &tc.id));
     if (!call.Has("function")) return Missing(call.Path("function"));
@@ -138,7 +140,8 @@ Status ParseResponseFormat(const Fields& body, chat::OutputFormat* format) {
     return Status::Ok();
   }
   if (type != "json_schema") {
-    return ValueError(rf.Path("type"), "\"" + type + "\" (expected text, json_object or json_schema)");
+    return ValueError(rf.Path("type"),
+                      "\"" + type + "\" (expected text, json_object or json_schema)");
   }
   if (!rf.Has("json_schema")) return Missing(rf.Path("json_schema"));
   Fields js = rf;
@@ -156,10 +159,15 @@ Status ParseToolChoice(const Fields& body, chat::Request* r) {
   using Mode = chat::ToolChoice::Mode;
   if (tc->is_string()) {
     const std::string& s = tc->get_ref<const std::string&>();
-    if (s == "auto") r->tool_choice.mode = Mode::kAuto;
-    else if (s == "none") r->tool_choice.mode = Mode::kNone;
-    else if (s == "required") r->tool_choice.mode = Mode::kRequired;
-    else return ValueError("tool_choice", "\"" + s + "\" (expected auto, none, required or an object)");
+    if (s == "auto")
+      r->tool_choice.mode = Mode::kAuto;
+    else if (s == "none")
+      r->tool_choice.mode = Mode::kNone;
+    else if (s == "required")
+      r->tool_choice.mode = Mode::kRequired;
+    else
+      return ValueError("tool_choice",
+                        "\"" + s + "\" (expected auto, none, required or an object)");
   } else {
     HEARTH_ASSIGN_OR_RETURN(Fields obj, Fields::Of(*tc, "tool_choice"));
     if (!obj.Has("function")) return Missing("tool_choice.function");

@@ -76,7 +76,8 @@ OrderedJson CompletionLogprobs(const std::vector<chat::TokenLogprob>& lps) {
     for (const auto& t : l.top) alts[t.token] = t.logprob;
     top.push_back(std::move(alts));
   }
-  return {{"tokens", std::move(tokens)}, {"token_logprobs", std::move(values)},
+  return {{"tokens", std::move(tokens)},
+          {"token_logprobs", std::move(values)},
           {"top_logprobs", std::move(top)}};
 }
 
@@ -181,7 +182,8 @@ std::string EncodeFloatsBase64(const std::vector<float>& v) {
   for (size_t i = 0; i < v.size(); ++i) {
     uint32_t bits = 0;
     std::memcpy(&bits, &v[i], 4);
-    for (int k = 0; k < 4; ++k) bytes[i * 4 + static_cast<size_t>(k)] = static_cast<char>((bits >> (8 * k)) & 0xff);
+    for (int k = 0; k < 4; ++k)
+      bytes[i * 4 + static_cast<size_t>(k)] = static_cast<char>((bits >> (8 * k)) & 0xff);
   }
   return Base64Encode(bytes);
 }
@@ -222,8 +224,8 @@ std::string ModelJson(const ModelEntry& model) {
 std::string ModelsJson(const std::vector<ModelEntry>& models) {
   OrderedJson data = OrderedJson::array();
   for (const auto& m : models) {
-    data.push_back({{"id", m.id}, {"object", "model"}, {"created", m.created},
-                    {"owned_by", m.owned_by}});
+    data.push_back(
+        {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", m.owned_by}});
   }
   OrderedJson j;
   j["object"] = "list";
