@@ -208,6 +208,47 @@ TEST_F(InferenceRoutesTest, ErrorsBeforeStreamingGetStatusAndDialectShape) {
   EXPECT_EQ(json::parse(early.body)["error"], "model failed to load");
 }
 
+TEST_F(InferenceRoutesTest, WrongTypesAre400sNamingTheFieldOnEveryEndpoint) {
+  struct Case {
+    const char* path;
+    const char* body;
+    const char* field;
+  } cases[] = {
+      {"/api/generate", R"({"model":"m","prompt":42})", "prompt"},
+      {"/api/chat", R"({"model":"m","messages":{"role":"user"}})", "messages"},
+      {"/api/embed", R"({"model":"m","input":{"a":1}})", "input"},
+      {"/api/embeddings", R"({"model":"m","prompt":["x"]})", "prompt"},
+      {"/v1/chat/completions", R"({"model":"m","messages":[{"role":"user","content":1}]})",
+       "messages[0].content"},
+      {"/v1/completions", R"({"model":"m","prompt":"x","seed":"s"})", "seed"},
+      {"/v1/embeddings", R"({"model":"m","input":"x","dimensions":"8"})", "dimensions"},
+      {"/v1/messages", R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":7}]})",
+       "messages[0].content"},
+  };
+  for (const auto& c : cases) {
+    auto r = Post(c.path, c.body);
+    EXPECT_EQ(r.status, 400) << c.path;
+    const json j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.body;
+    const std::string message = j["error"].is_string() ? j["error"].get<std::string>()
+                                                       : j["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find("'" + std::string(c.field) + "'"), std::string::npos)
+        << c.path << ": " << message;
+  }
+  // A body that is not a JSON object, in each dialect's shape.
+  EXPECT_TRUE(json::parse(Post("/api/chat", "[]").body)["error"].is_string());
+  EXPECT_TRUE(json::parse(Post("/v1/embeddings", "[]").body)["error"]["message"].is_string());
+  EXPECT_EQ(json::parse(Post("/v1/messages", "nope").body)["type"], "error");
+  EXPECT_TRUE(backend_.requests().empty());
+  EXPECT_TRUE(backend_.embed_requests().empty());
+  // Queue full on /v1/messages is Anthropic's overloaded_error with 503.
+  backend_.Push({.status = ResourceExhausted("server busy")});
+  auto busy = Post("/v1/messages",
+                   R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(json::parse(busy.body)["error"]["type"], "overloaded_error");
+}
+
 TEST_F(InferenceRoutesTest, ErrorAfterHeadersIsTheFinalFrame) {
   chat::Chunk fail = Done(chat::DoneReason::kError);
   fail.error = Internal("decode failed");
