@@ -69,6 +69,18 @@ void Embed(const InferenceContextPtr& ctx, const CallPtr& call, bool legacy) {
   }
   const std::string model = parsed->model;
   chat::EmbedResult result;
+  if (parsed->inputs.empty() && ctx->store() != nullptr) {
+    // Nothing to embed: answer empty, but an unknown model is still a 404 (as Ollama).
+    auto name = store::ModelName::Parse(model);
+    if (!name.ok()) {
+      call->RespondStatus(name.status());
+      return;
+    }
+    if (auto resolved = ctx->store()->Resolve(*name); !resolved.ok()) {
+      call->RespondStatus(resolved.status());
+      return;
+    }
+  }
   if (!parsed->inputs.empty()) {
     parsed->cancel = call->cancel();
     auto r = ctx->backend()->Embed(std::move(*parsed));

@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_backend.h"
 #include "server/http_client.h"
 #include "server/server.h"
+#include "server/server_testing.h"
 
 namespace hearth::server {
 namespace {
@@ -409,6 +411,51 @@ TEST_F(InferenceRoutesTest, DisconnectMidStreamCancelsTheRequest) {
   auto next = Post("/api/generate", R"({"model":"m","prompt":"x","stream":false})");
   EXPECT_EQ(next.status, 200);
   EXPECT_EQ(json::parse(next.body)["response"], "ok");
+}
+
+}  // namespace
+}  // namespace hearth::server
+
+namespace hearth::server {
+namespace {
+
+// With a store: /v1/models lists it, and an empty /api/embed input still checks the model.
+TEST(InferenceRoutesStoreTest, ModelsFromTheStoreAndEmptyEmbedInput) {
+  auto store = testing::MakeTestStore();
+  hearth::testing::FakeBackend backend;
+  Router router;
+  AddInferenceRoutes(router, {.backend = &backend, .store = store.store.get(), .now = {}});
+  ServerOptions options;
+  options.port = 0;
+  auto s = HttpServer::Start(std::move(options), std::move(router));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const uint16_t port = (*s)->port();
+
+  auto models = Fetch(port, "GET", "/v1/models");
+  ASSERT_TRUE(models);
+  std::vector<std::string> ids;
+  const json listed = json::parse(models->body);
+  for (const auto& m : listed["data"]) {
+    ids.push_back(m["id"]);
+    EXPECT_EQ(m["owned_by"], "library");
+    EXPECT_GT(m["created"].get<int64_t>(), 0);
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"bare:latest", "stories:latest"}));
+  auto one = Fetch(port, "GET", "/v1/models/stories");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(json::parse(one->body)["id"], "stories:latest");
+
+  auto empty = Fetch(port, "POST", "/api/embed", R"({"model":"stories","input":[]})");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 200);
+  EXPECT_EQ(json::parse(empty->body)["embeddings"], json::array());
+  auto ghost = Fetch(port, "POST", "/api/embed", R"({"model":"ghost","input":""})");
+  ASSERT_TRUE(ghost);
+  EXPECT_EQ(ghost->status, 404);
+  EXPECT_TRUE(backend.embed_requests().empty());
+  (*s)->Stop();
 }
 
 }  // namespace
