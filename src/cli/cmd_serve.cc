@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "server/inference_routes.h"
 #include "server/routes.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -37,6 +38,12 @@ int Serve() {
   server::AddGeneralRoutes(router, HEARTH_VERSION);
   server::AddModelRoutes(router, store->get());
   server::AddRegistryRoutes(router, store->get());
+  // TODO(lead): point this at the model scheduler (router::Scheduler) once it is merged; until
+  // then /api/generate, /api/chat, /api/embed(dings), /api/ps and /v1/* are not served.
+  router::Backend* backend = nullptr;
+  if (backend != nullptr) {
+    server::AddInferenceRoutes(router, {.backend = backend, .store = store->get(), .now = {}});
+  }
 
   // Block the stop signals before the server's threads exist (they inherit the mask), then wait
   // for one here.

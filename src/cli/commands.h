@@ -32,6 +32,8 @@ Handler SetupStoreVerify(CLI::App& sub);
 Handler SetupDevSynth(CLI::App& sub);
 Handler SetupPull(CLI::App& sub);
 Handler SetupPush(CLI::App& sub);
+Handler SetupPs(CLI::App& sub);
+Handler SetupStop(CLI::App& sub);
 
 // Runs the CLI; returns the exit code.
 int Main(int argc, char** argv);

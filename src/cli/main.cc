@@ -21,6 +21,8 @@ const CommandRow kCommands[] = {
     {"rm", "Remove models", SetupRm},
     {"pull", "Pull a model from a registry", SetupPull},
     {"push", "Push a model to a registry", SetupPush},
+    {"ps", "List running models", SetupPs},
+    {"stop", "Stop a running model", SetupStop},
     {"store verify", "Re-hash every blob and check every manifest", SetupStoreVerify},
     {"dev synth", "Write a random-weight GGUF with the exact shapes of a named model", SetupDevSynth},
 };

@@ -147,7 +147,8 @@ const char kAllowHeaders[] =
     "X-Stainless-Arch,X-Stainless-Async,X-Stainless-Custom-Poll-Interval,"
     "X-Stainless-Helper-Method,X-Stainless-Lang,X-Stainless-Os,X-Stainless-Package-Version,"
     "X-Stainless-Poll-Helper,X-Stainless-Retry-Count,X-Stainless-Runtime,"
-    "X-Stainless-Runtime-Version,X-Stainless-Timeout";
+    "X-Stainless-Runtime-Version,X-Stainless-Timeout,"
+    "X-Api-Key,Anthropic-Version,Anthropic-Beta";
 const char kMaxAge[] = "43200";
 
 // Compares without an early exit on the first differing byte.
@@ -295,10 +296,18 @@ Security::Verdict Security::Check(const Request& request) const {
 bool Security::Authorized(const Request& request) const {
   if (api_keys_.empty()) return true;
   const std::optional<std::string> auth = request.headers.Get("Authorization");
-  if (!auth) return false;
-  std::string_view value = Trim(*auth);
-  if (value.size() < 7 || Lower(value.substr(0, 7)) != "bearer ") return false;
-  const std::string_view token = Trim(value.substr(7));
+  // Anthropic's SDKs send the key as "x-api-key: <key>" instead of a bearer token.
+  const std::optional<std::string> api_key = request.headers.Get("x-api-key");
+  std::string_view token;
+  if (auth) {
+    std::string_view value = Trim(*auth);
+    if (value.size() < 7 || Lower(value.substr(0, 7)) != "bearer ") return false;
+    token = Trim(value.substr(7));
+  } else if (api_key) {
+    token = Trim(*api_key);
+  } else {
+    return false;
+  }
   bool ok = false;
   for (const std::string& key : api_keys_) ok |= ConstantTimeEquals(token, key);
   return ok;

@@ -172,6 +172,13 @@ TEST(ApiKeyTest, RequiredEverywhereButPublicRoutes) {
   r = Fetch(port, "GET", "/api/tags", "", "Authorization: bearer k1-secret\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+  // Anthropic's SDKs send "x-api-key"; a wrong one is refused like a wrong bearer token.
+  r = Fetch(port, "GET", "/api/tags", "", "x-api-key: k1-secret\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = Fetch(port, "GET", "/api/tags", "", "x-api-key: k1-secre\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
   // Public: GET and HEAD /.
   r = Fetch(port, "GET", "/");
   ASSERT_TRUE(r);
