@@ -1,0 +1,375 @@
+// Tool calls and thinking through llama.cpp's common chat API, with real models' Jinja templates
+// (from the llama.cpp build's share/hearth/templates) on the tiny shared models.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/chat_output.h"
+#include "engine/chat_template.h"
+#include "engine/engine.h"
+#include "testing/test_env.h"
+
+namespace hearth::engine {
+namespace {
+
+using hearth::testing::SharedModel;
+using Mode = chat::ToolChoice::Mode;
+
+std::string ReadTemplate(const std::string& name) {
+  std::ifstream in(std::string(HEARTH_TEMPLATES_DIR) + "/" + name);
+  EXPECT_TRUE(in.good()) << "missing template " << name;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+ModelPtr Load(const std::string& file, bool vocab_only) {
+  LoadOptions o;
+  o.vocab_only = vocab_only;
+  auto m = Model::Load(SharedModel(file), o);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.ok() ? *m : nullptr;
+}
+
+std::unique_ptr<ChatTemplate> Template(const ModelPtr& m, const std::string& file) {
+  auto t = ChatTemplate::Create(m->raw(), ReadTemplate(file));
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  return t.ok() ? std::move(t).value() : nullptr;
+}
+
+std::vector<chat::Tool> Tools() {
+  return {{"get_weather", "Weather for a city",
+           R"({"type":"object","properties":{"city":{"type":"string","enum":["Paris","Rome"]}},)"
+           R"("required":["city"]})"},
+          {"get_time", "Time in a zone",
+           R"({"type":"object","properties":{"zone":{"type":"string"}},"required":["zone"]})"}};
+}
+
+std::vector<chat::Message> Ask() { return {{"user", "Weather in Paris?", "", {}, "", ""}}; }
+
+constexpr char kQwen25[] = "Qwen-Qwen2.5-7B-Instruct.jinja";
+constexpr char kQwen3[] = "Qwen-Qwen3-0.6B.jinja";
+
+// Pushes `text` in pieces of `step` bytes; returns the folded deltas.
+OutputDelta Feed(ChatOutputParser* p, const std::string& text, size_t step) {
+  OutputDelta all;
+  auto fold = [&all](OutputDelta d) {
+    all.content += d.content;
+    all.thinking += d.thinking;
+    for (auto& c : d.tool_calls) all.tool_calls.push_back(std::move(c));
+  };
+  for (size_t i = 0; i < text.size(); i += step) fold(p->Push(text.substr(i, step)));
+  fold(p->Finish());
+  return all;
+}
+
+TEST(ToolTemplateTest, AutoGivesALazyGrammarWithTriggers) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->supports_tools());
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->prompt.find("get_weather"), std::string::npos);
+  EXPECT_NE(r->prompt.find("<tools>"), std::string::npos);
+  ASSERT_FALSE(r->grammar.empty());
+  EXPECT_TRUE(r->grammar.lazy);
+  ASSERT_FALSE(r->grammar.triggers.empty());
+  bool tool_call_trigger = false;
+  for (const auto& tr : r->grammar.triggers)
+    if (tr.value.find("<tool_call>") != std::string::npos) tool_call_trigger = true;
+  EXPECT_TRUE(tool_call_trigger);
+  EXPECT_NE(std::find(r->grammar.preserved_tokens.begin(), r->grammar.preserved_tokens.end(),
+                      "<tool_call>"),
+            r->grammar.preserved_tokens.end());
+  EXPECT_TRUE(r->syntax);
+}
+
+TEST(ToolTemplateTest, RequiredAndNamedAreEnforcedEverywhere) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  o.tool_choice.mode = Mode::kRequired;
+  auto req = t->Render(Ask(), o);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  ASSERT_FALSE(req->grammar.empty());
+  EXPECT_FALSE(req->grammar.lazy);
+  EXPECT_NE(req->grammar.gbnf.find("get_time"), std::string::npos);
+  // The root rule starts the calls right after the generation prompt: no free text first.
+  const size_t root = req->grammar.gbnf.find("root ::= ");
+  ASSERT_NE(root, std::string::npos);
+  const std::string root_line =
+      req->grammar.gbnf.substr(root, req->grammar.gbnf.find('\n', root) - root);
+  EXPECT_EQ(root_line.find("until"), std::string::npos) << root_line;
+  EXPECT_NE(root_line.find("tool-calls"), std::string::npos) << root_line;
+
+  o.tool_choice = {Mode::kFunction, "get_weather"};
+  auto named = t->Render(Ask(), o);
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_FALSE(named->grammar.lazy);
+  EXPECT_NE(named->grammar.gbnf.find("get_weather"), std::string::npos);
+  EXPECT_EQ(named->grammar.gbnf.find("get_time"), std::string::npos);
+  EXPECT_EQ(named->prompt.find("get_time"), std::string::npos);
+}
+
+TEST(ToolTemplateTest, NoneHidesTheTools) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  o.tool_choice.mode = Mode::kNone;
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->prompt.find("get_weather"), std::string::npos);
+  EXPECT_TRUE(r->grammar.empty());
+}
+
+TEST(ToolTemplateTest, BadToolChoicesAreClearErrors) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tool_choice.mode = Mode::kRequired;
+  auto no_tools = t->Render(Ask(), o);
+  ASSERT_FALSE(no_tools.ok());
+  EXPECT_EQ(no_tools.status().code(), StatusCode::kInvalidArgument);
+  o.tools = Tools();
+  o.tool_choice = {Mode::kFunction, "launch_rocket"};
+  auto missing = t->Render(Ask(), o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("launch_rocket"), std::string::npos);
+  o.tool_choice = {};
+  o.tools[1].parameters_json = "{not json";
+  auto bad = t->Render(Ask(), o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("get_time"), std::string::npos);
+}
+
+TEST(ToolTemplateTest, RendersToolResultsInHistory) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  std::vector<chat::Message> msgs = Ask();
+  chat::Message call{"assistant", "", "", {{"call_1", "get_weather", R"({"city":"Paris"})"}}, "", ""};
+  msgs.push_back(call);
+  msgs.push_back({"tool", "18 degrees", "", {}, "get_weather", "call_1"});
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(msgs, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->prompt.find("<tool_response>\n18 degrees\n</tool_response>"), std::string::npos);
+  EXPECT_NE(r->prompt.find(R"("city": "Paris")"), std::string::npos) << r->prompt;
+}
+
+TEST(ChatOutputTest, ParsesHermesToolCallsAcrossAnySplit) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  const std::string out =
+      "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
+      "</tool_call>\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"CET\"}}\n"
+      "</tool_call>";
+  for (size_t step : {1, 3, 7, 1000}) {
+    ChatOutputParser p(r->syntax);
+    OutputDelta all = Feed(&p, out, step);
+    EXPECT_EQ(all.content, "") << "step " << step;
+    ASSERT_EQ(all.tool_calls.size(), 2u) << "step " << step;
+    EXPECT_EQ(all.tool_calls[0].name, "get_weather");
+    EXPECT_EQ(all.tool_calls[0].arguments_json, R"({"city":"Paris"})");
+    EXPECT_EQ(all.tool_calls[1].name, "get_time");
+    EXPECT_EQ(all.tool_calls[1].arguments_json, R"({"zone":"CET"})");
+    EXPECT_EQ(p.tool_calls().size(), 2u);
+  }
+}
+
+TEST(ChatOutputTest, HoldsBackAPossibleToolCallStart) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  ChatOutputParser p(r->syntax);
+  std::string shown = p.Push("It is sunny. <tool").content;
+  EXPECT_EQ(shown.find("<tool"), std::string::npos) << shown;
+  OutputDelta rest = p.Push("_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}");
+  shown += rest.content;
+  OutputDelta end = p.Finish();
+  shown += end.content;
+  EXPECT_EQ(shown.find("<tool_call>"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("It is sunny."), std::string::npos);
+  ASSERT_EQ(rest.tool_calls.size() + end.tool_calls.size(), 1u);
+  EXPECT_EQ(p.tool_calls()[0].arguments_json, R"({"city":"Rome"})");
+}
+
+TEST(ChatOutputTest, PlainTextIsContentAndNothingIsLost) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  auto r = t->Render(Ask(), {});
+  ASSERT_TRUE(r.ok());
+  const std::string text = "Once upon a time, héllo <b>world</b> {\"a\": 1}";
+  ChatOutputParser p(r->syntax);
+  EXPECT_EQ(Feed(&p, text, 2).content, text);
+  ChatOutputParser raw(nullptr);
+  EXPECT_EQ(Feed(&raw, text, 5).content, text);
+}
+
+TEST(ChatOutputTest, ThinkingIsSeparatedFromContent) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen3);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->supports_thinking());
+  RenderOptions o;
+  o.think = {true, true, ""};
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->thinking);
+  ChatOutputParser p(r->syntax);
+  OutputDelta all = Feed(&p, "<think>\nIt is Paris.\n</think>\n\nSunny.", 3);
+  EXPECT_EQ(all.thinking, "It is Paris.");
+  EXPECT_EQ(all.content, "Sunny.");
+
+  o.think = {true, false, ""};
+  auto off = t->Render(Ask(), o);
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->thinking);
+  EXPECT_NE(off->prompt, r->prompt);  // Qwen3 closes an empty think block when off
+}
+
+TEST(ChatOutputTest, ThinkingThenToolCall) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen3);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  o.think = {true, true, ""};
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ChatOutputParser p(r->syntax);
+  OutputDelta all = Feed(&p,
+                         "<think>\nNeed weather.\n</think>\n\n<tool_call>\n{\"name\": "
+                         "\"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>",
+                         4);
+  EXPECT_EQ(all.thinking, "Need weather.");
+  EXPECT_EQ(all.content, "");
+  ASSERT_EQ(all.tool_calls.size(), 1u);
+  EXPECT_EQ(all.tool_calls[0].name, "get_weather");
+}
+
+// A real model under a tool template: tool_choice required forces a call that parses, whatever
+// the model would rather say; auto leaves it free (stories260K tells a story).
+class ToolGenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = Load("stories260K-f32.gguf", false);
+    ASSERT_TRUE(model_);
+    auto t = ChatTemplate::Create(model_->raw(), ReadTemplate(kQwen25));
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    tmpl_ = std::move(t).value();
+    EngineOptions eo;
+    eo.n_parallel = 1;
+    eo.n_ctx = 512;
+    auto e = Engine::Create(model_, eo);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(e).value();
+  }
+
+  // Renders, generates greedily and parses; returns the folded output.
+  OutputDelta Run(const RenderOptions& o, Completion* done) {
+    // Keep the prompt short: the tiny model's context is 512 tokens.
+    std::vector<chat::Message> msgs = {{"user", "Paris?", "", {}, "", ""}};
+    auto r = tmpl_->Render(msgs, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    GenerateRequest req;
+    req.prompt = model_->Tokenize("Once upon a time", true, false);
+    req.options.sampling.temperature = 0;
+    req.options.num_predict = 120;
+    req.tool_grammar = r->grammar;
+    for (const auto& s : r->additional_stops) req.options.stop.push_back(s);
+    Engine::Output out = engine_->Generate(std::move(req));
+    *done = out.completion;
+    ChatOutputParser p(r->syntax);
+    return Feed(&p, out.text, 5);
+  }
+
+  ModelPtr model_;
+  std::unique_ptr<ChatTemplate> tmpl_;
+  EnginePtr engine_;
+};
+
+TEST_F(ToolGenerateTest, RequiredForcesAParsableCall) {
+  RenderOptions o;
+  o.tools = Tools();
+  o.tool_choice.mode = Mode::kRequired;
+  Completion done;
+  OutputDelta out = Run(o, &done);
+  ASSERT_TRUE(done.status.ok()) << done.status.ToString();
+  ASSERT_GE(out.tool_calls.size(), 1u) << "content: " << out.content;
+  const auto& c = out.tool_calls[0];
+  EXPECT_TRUE(c.name == "get_weather" || c.name == "get_time") << c.name;
+  if (c.name == "get_weather") {
+    EXPECT_TRUE(c.arguments_json == R"({"city":"Paris"})" ||
+                c.arguments_json == R"({"city":"Rome"})")
+        << c.arguments_json;
+  }
+}
+
+TEST_F(ToolGenerateTest, NamedFunctionIsTheOneCalled) {
+  RenderOptions o;
+  o.tools = Tools();
+  o.tool_choice = {Mode::kFunction, "get_weather"};
+  Completion done;
+  OutputDelta out = Run(o, &done);
+  ASSERT_TRUE(done.status.ok()) << done.status.ToString();
+  ASSERT_GE(out.tool_calls.size(), 1u) << "content: " << out.content;
+  for (const auto& c : out.tool_calls) {
+    EXPECT_EQ(c.name, "get_weather");
+    EXPECT_TRUE(c.arguments_json == R"({"city":"Paris"})" ||
+                c.arguments_json == R"({"city":"Rome"})")
+        << c.arguments_json;
+  }
+}
+
+TEST_F(ToolGenerateTest, AutoLeavesTheModelFree) {
+  RenderOptions o;
+  o.tools = Tools();
+  Completion done;
+  OutputDelta out = Run(o, &done);
+  ASSERT_TRUE(done.status.ok()) << done.status.ToString();
+  EXPECT_TRUE(out.tool_calls.empty());
+  // The same story as without any grammar.
+  GenerateRequest plain;
+  plain.prompt = model_->Tokenize("Once upon a time", true, false);
+  plain.options.sampling.temperature = 0;
+  plain.options.num_predict = 120;
+  EXPECT_EQ(out.content, engine_->Generate(std::move(plain)).text);
+}
+
+TEST_F(ToolGenerateTest, LazyGrammarWithoutTriggersIsRefused) {
+  GenerateRequest req;
+  req.prompt = model_->Tokenize("Once", true, false);
+  req.tool_grammar.gbnf = "root ::= \"x\"";
+  req.tool_grammar.lazy = true;
+  Status s = engine_->Submit(std::move(req), {});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  GenerateRequest bad;
+  bad.prompt = model_->Tokenize("Once", true, false);
+  bad.tool_grammar.gbnf = "root ::= ";
+  bad.tool_grammar.gbnf += "(((";
+  EXPECT_EQ(engine_->Submit(std::move(bad), {}).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hearth::engine
