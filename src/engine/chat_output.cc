@@ -2,6 +2,7 @@
 
 #include <json.h>
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
 
@@ -81,9 +82,11 @@ OutputDelta ChatOutputParser::Parse(bool final) {
   }
   // Thinking never ends in whitespace (the newline before "</think>"), as Ollama reports it;
   // trailing whitespace is emitted once more thinking follows it.
+  // Nor starts with it (the newline after "<think>").
   std::string& reasoning = msg.reasoning_content;
   while (!reasoning.empty() && std::isspace(static_cast<unsigned char>(reasoning.back())))
     reasoning.pop_back();
+  reasoning.erase(0, std::min(reasoning.size(), reasoning.find_first_not_of(" \t\r\n")));
   d.thinking = Suffix(reasoning, thinking_);
   thinking_ += d.thinking;
   // While streaming, the last call may still be growing: emit only those followed by another.
@@ -102,6 +105,13 @@ OutputDelta ChatOutputParser::Parse(bool final) {
   }
   std::string content = msg.content + invalid;
   if (final && !parsed) content = text_;
+  // After thinking, the whitespace that separates it from the answer is not content.
+  if (!content_started_) {
+    const size_t first = content.find_first_not_of(" \t\r\n");
+    if (!thinking_.empty()) content_skip_ = first == std::string::npos ? content.size() : first;
+    content_started_ = first != std::string::npos;
+  }
+  content.erase(0, std::min(content_skip_, content.size()));
   d.content = Suffix(content, content_);
   content_ += d.content;
   return d;

@@ -31,7 +31,8 @@ class ChatOutputParser {
   ~ChatOutputParser();
 
   // Appends generated text (any split, even mid UTF-8 character) and returns what is now
-  // decided.
+  // decided. Thinking is reported without surrounding whitespace, and the whitespace between
+  // the thinking and the answer is not content, as Ollama reports them.
   OutputDelta Push(std::string_view text);
   // End of generation: returns everything still held back. Text that does not match the
   // model's format is returned as content, never dropped. Empty tool-call arguments become
@@ -51,7 +52,9 @@ class ChatOutputParser {
   std::string text_;  // all generated text
   std::string content_, thinking_;
   std::vector<chat::ToolCall> calls_;
-  size_t calls_seen_ = 0;  // calls of the parsed message already handled (valid or not)
+  size_t calls_seen_ = 0;
+  bool content_started_ = false;  // content other than whitespace was seen
+  size_t content_skip_ = 0;       // leading whitespace of the content dropped after thinking  // calls of the parsed message already handled (valid or not)
   bool finished_ = false;
 };
 

@@ -90,7 +90,7 @@ Status SetFormat(const chat::OutputFormat& f, common_chat_templates_inputs* in) 
       if (!IsJson(f.text)) return InvalidArgument("format: invalid JSON schema");
       in->json_schema = f.text;
       break;
-    case Kind::kGrammar: in->grammar = f.text; break;
+    case Kind::kGrammar: return InvalidArgument("a grammar format cannot be combined with tools");
   }
   return Status();
 }
@@ -185,6 +185,19 @@ Result<RenderedPrompt> ChatTemplate::Render(const std::vector<chat::Message>& me
     return InvalidArgument(std::string("chat template failed to render: ") + e.what());
   }
   return out;
+}
+
+std::vector<Token> TokenizePrompt(const Model& model, std::string_view prompt, bool raw) {
+  return model.Tokenize(prompt, /*add_special=*/raw || model.info().add_bos,
+                        /*parse_special=*/!raw);
+}
+
+void ApplyRendered(const Model& model, const RenderedPrompt& rendered, GenerateRequest* request) {
+  request->prompt = TokenizePrompt(model, rendered.prompt, rendered.raw);
+  request->tool_grammar = rendered.grammar;
+  auto& stop = request->options.stop;
+  for (const std::string& s : rendered.additional_stops)
+    if (!s.empty() && std::find(stop.begin(), stop.end(), s) == stop.end()) stop.push_back(s);
 }
 
 }  // namespace hearth::engine

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -16,6 +17,8 @@
 #include "chat/request.h"
 #include "engine/chat_output.h"
 #include "engine/constraint.h"
+#include "engine/engine.h"
+#include "engine/model.h"
 
 struct llama_model;
 
@@ -32,8 +35,10 @@ struct RenderOptions {
   // Unset: the template's default (llama.cpp renders thinking-capable templates with thinking
   // on). A level ("low"/"medium"/"high") counts as on.
   chat::ThinkSetting think;
-  // The request's output format. Folded into the tool grammar when tools are active; otherwise
-  // not used here (the engine applies it from GenerationOptions.format).
+  // The request's output format. With active tools (any tool_choice but kNone) llama.cpp's rule
+  // applies: the format wins; the grammar is the format's and the output is parsed as content
+  // (no tool calls). A kGrammar format with active tools is InvalidArgument. Without active
+  // tools it is not used here: the engine applies it from GenerationOptions.format.
   chat::OutputFormat format;
 };
 
@@ -79,5 +84,14 @@ class ChatTemplate {
   bool supports_tools_ = false;
   bool supports_thinking_ = false;
 };
+
+// The tokens of a rendered prompt: special-token text parsed, BOS added when the vocabulary asks
+// for it; a `raw` prompt (no template) is plain text with BOS as the vocabulary asks.
+std::vector<Token> TokenizePrompt(const Model& model, std::string_view prompt, bool raw);
+
+// Fills `request` from a render: prompt = TokenizePrompt(...), tool_grammar = rendered.grammar,
+// and rendered.additional_stops appended to request->options.stop (without duplicates). Call it
+// after setting request->options.
+void ApplyRendered(const Model& model, const RenderedPrompt& rendered, GenerateRequest* request);
 
 }  // namespace hearth::engine

@@ -13,6 +13,7 @@
 
 #include "base/check.h"
 #include "engine/backend.h"
+#include "engine/chat_template.h"
 #include "engine/grammar.h"
 #include "engine/sequence.h"
 
@@ -189,8 +190,8 @@ Engine::Output Engine::Generate(GenerateRequest request) {
   return *out;
 }
 
-int32_t Engine::CountPromptTokens(std::string_view prompt) const {
-  return static_cast<int32_t>(model_->Tokenize(prompt, true, true).size());
+int32_t Engine::CountPromptTokens(std::string_view prompt, bool raw) const {
+  return static_cast<int32_t>(TokenizePrompt(*model_, prompt, raw).size());
 }
 
 int Engine::active_sequences() const {

@@ -101,9 +101,10 @@ class Engine {
   };
   Output Generate(GenerateRequest request);
 
-  // Tokens `prompt` (a rendered prompt, special-token text parsed, BOS added as the vocabulary
-  // asks) takes: what a GenerateRequest built from it needs of the context. Thread-safe.
-  int32_t CountPromptTokens(std::string_view prompt) const;
+  // Tokens `prompt` takes, tokenized as engine::TokenizePrompt (chat_template.h) does for a
+  // rendered (raw = false) or raw prompt: what a GenerateRequest built from it needs of the
+  // context (it fits when the count is below options().n_ctx). Thread-safe.
+  int32_t CountPromptTokens(std::string_view prompt, bool raw = false) const;
 
   const ModelPtr& model() const { return model_; }
   const EngineOptions& options() const { return options_; }  // n_ctx as actually allocated

@@ -151,6 +151,70 @@ TEST(ToolTemplateTest, BadToolChoicesAreClearErrors) {
   EXPECT_NE(bad.status().message().find("get_time"), std::string::npos);
 }
 
+TEST(ToolTemplateTest, FormatWinsOverActiveTools) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  o.format = {chat::OutputFormat::Kind::kJsonSchema,
+              R"({"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]})"};
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->grammar.empty());
+  EXPECT_FALSE(r->grammar.lazy);
+  EXPECT_NE(r->grammar.gbnf.find("answer"), std::string::npos);
+  EXPECT_EQ(r->grammar.gbnf.find("get_weather"), std::string::npos);
+  ChatOutputParser p(r->syntax);
+  OutputDelta all = Feed(&p, R"({"answer": 4})", 2);
+  EXPECT_EQ(all.content, R"({"answer": 4})");
+  EXPECT_TRUE(all.tool_calls.empty());
+
+  o.format = {chat::OutputFormat::Kind::kGrammar, "root ::= \"x\""};
+  auto g = t->Render(Ask(), o);
+  EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
+  o.tool_choice.mode = Mode::kNone;  // no active tools: the engine applies the format itself
+  auto none = t->Render(Ask(), o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->grammar.empty());
+}
+
+TEST(ToolTemplateTest, ApplyRenderedFillsTheRequest) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  o.tool_choice.mode = Mode::kRequired;
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  r->additional_stops = {"<|im_end|>", "STOP"};
+  GenerateRequest req;
+  req.options.stop = {"STOP"};
+  ApplyRendered(*m, *r, &req);
+  EXPECT_EQ(req.prompt, TokenizePrompt(*m, r->prompt, false));
+  // Special-token text became single tokens.
+  EXPECT_EQ(req.prompt.front(), m->Tokenize("<|im_start|>", false, true).front());
+  EXPECT_EQ(req.tool_grammar.gbnf, r->grammar.gbnf);
+  EXPECT_EQ(req.options.stop, (std::vector<std::string>{"STOP", "<|im_end|>"}));
+}
+
+TEST(ChatOutputTest, ForcedOpenThinkingOfDeepSeekR1) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja");
+  ASSERT_TRUE(t);
+  auto r = t->Render(Ask(), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ChatOutputParser p(r->syntax);
+  // The template ends its prompt inside <think>: the output starts with the reasoning.
+  const bool opened = r->prompt.size() >= 8 && r->prompt.find("<think>", r->prompt.size() - 9) !=
+                                                   std::string::npos;
+  const std::string out = std::string(opened ? "" : "<think>\n") + "Two plus two.\n</think>\n\n4";
+  OutputDelta all = Feed(&p, out, 3);
+  EXPECT_EQ(all.thinking, "Two plus two.");
+  EXPECT_EQ(all.content, "4");
+}
+
 TEST(ToolTemplateTest, RendersToolResultsInHistory) {
   ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
   auto t = Template(m, kQwen25);
