@@ -67,10 +67,22 @@ OutputDelta ChatOutputParser::Parse(bool final) {
   } catch (const std::exception&) {
     if (final) {
       // Output that does not match the format: take what a lenient partial read finds, and
-      // the rest as content below.
+      // the raw text after the last thing it understood as content.
       try {
         msg = common_chat_parse(text_, /*is_partial=*/true, syntax_->params);
         parsed = true;
+        size_t anchor = 0;
+        auto after = [&](const std::string& known) {
+          if (known.empty()) return;
+          const size_t at = text_.rfind(known);
+          if (at != std::string::npos) anchor = std::max(anchor, at + known.size());
+        };
+        after(msg.content);
+        after(msg.reasoning_content);
+        for (size_t i = 0; i < msg.tool_calls.size() && i < calls_seen_; ++i)
+          after(msg.tool_calls[i].arguments);
+        msg.tool_calls.resize(std::min(msg.tool_calls.size(), calls_seen_));
+        msg.content += text_.substr(anchor);
       } catch (const std::exception&) {
       }
     }

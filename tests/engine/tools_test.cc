@@ -290,6 +290,27 @@ TEST(ChatOutputTest, PlainTextIsContentAndNothingIsLost) {
   EXPECT_EQ(Feed(&raw, text, 5).content, text);
 }
 
+TEST(ChatOutputTest, BrokenCallsAndJunkAreNeverLost) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  ChatOutputParser p(r->syntax);
+  OutputDelta all =
+      Feed(&p, "Hi <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": oops", 4);
+  EXPECT_TRUE(all.tool_calls.empty());
+  EXPECT_NE(all.content.find("Hi"), std::string::npos);
+  EXPECT_NE(all.content.find("oops"), std::string::npos) << all.content;
+  std::string junk;
+  for (int i = 0; i < 3000; ++i) junk += static_cast<char>((i * 37) % 256);
+  ChatOutputParser q(r->syntax);
+  Feed(&q, junk, 13);  // no crash, no hang
+  EXPECT_EQ(q.Push("more").content, "");  // after Finish nothing more is read
+}
+
 TEST(ChatOutputTest, ThinkingIsSeparatedFromContent) {
   ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
   auto t = Template(m, kQwen3);
