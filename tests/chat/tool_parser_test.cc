@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "chat/go_template.h"
+#include "chat/output_parser.h"
 
 namespace hearth::chat {
 namespace {
@@ -164,6 +165,48 @@ TEST(ThinkingParserTest, NoOpenTagMeansAllContent) {
   auto unclosed = Think("<think>still going", 4);
   EXPECT_EQ(unclosed.thinking, "still going");
   EXPECT_EQ(unclosed.content, "");
+}
+
+}  // namespace
+}  // namespace hearth::chat
+
+namespace hearth::chat {
+namespace {
+
+ParsedOutput Fold(OllamaOutputParser* p, const std::string& text, size_t step) {
+  ParsedOutput all;
+  auto add = [&all](ParsedOutput o) {
+    all.content += o.content;
+    all.thinking += o.thinking;
+    for (auto& c : o.tool_calls) all.tool_calls.push_back(std::move(c));
+  };
+  for (size_t i = 0; i < text.size(); i += step) add(p->Add(text.substr(i, step)));
+  add(p->Finish());
+  return all;
+}
+
+TEST(OllamaOutputParserTest, ThinkingThenToolCallFromATemplate) {
+  auto t = GoTemplate::Parse(
+      "{{ range .Messages }}{{ if .Thinking }}<think>{{ .Thinking }}</think>{{ end }}"
+      "{{ if .ToolCalls }}<tool_call>{{ range .ToolCalls }}{\"name\": \"{{ .Function.Name }}\"}"
+      "{{ end }}</tool_call>{{ end }}{{ .Content }}{{ end }}");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto [open, close] = t->InferThinkingTags();
+  EXPECT_EQ(open, "<think>");
+  EXPECT_EQ(close, "</think>");
+  for (size_t step : {1, 4, 100}) {
+    OllamaOutputParser p(open, close, Tools(), ToolCallTag(*t));
+    ParsedOutput o = Fold(&p,
+                          "<think>Need the weather.</think>\n<tool_call>{\"name\": \"get_weather\", "
+                          "\"arguments\": {\"city\": \"Oslo\"}}</tool_call>",
+                          step);
+    EXPECT_EQ(o.thinking, "Need the weather.") << step;
+    EXPECT_EQ(o.content, "") << step;
+    ASSERT_EQ(o.tool_calls.size(), 1u) << step;
+    EXPECT_EQ(o.tool_calls[0].arguments_json, R"({"city":"Oslo"})");
+  }
+  OllamaOutputParser plain("", "", {}, "");
+  EXPECT_EQ(Fold(&plain, "<think>x</think> y", 3).content, "<think>x</think> y");
 }
 
 }  // namespace
