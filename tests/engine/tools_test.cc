@@ -8,6 +8,7 @@
 #include "engine/chat_output.h"
 #include "engine/chat_template.h"
 #include "engine/engine.h"
+#include "engine/sampling.h"
 #include "testing/test_env.h"
 
 namespace hearth::engine {
@@ -231,6 +232,35 @@ TEST(ToolTemplateTest, RendersToolResultsInHistory) {
   EXPECT_NE(r->prompt.find(R"("city": "Paris")"), std::string::npos) << r->prompt;
 }
 
+TEST(ToolTemplateTest, PreservedTokensAreShownAsText) {
+  ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
+  auto t = Template(m, kQwen25);
+  ASSERT_TRUE(t);
+  RenderOptions o;
+  o.tools = Tools();
+  auto r = t->Render(Ask(), o);
+  ASSERT_TRUE(r.ok());
+  // This vocabulary has no <tool_call> token (a multi-token text is never "preserved"); a
+  // special token it does have stands in for it.
+  GrammarConstraint g = r->grammar;
+  g.preserved_tokens.push_back("<|im_start|>");
+  auto s = Sampler::Create(*m, {}, "", 512, g);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto start = m->Tokenize("<|im_start|>", false, true);
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_TRUE((*s)->IsPreserved(start[0]));
+  EXPECT_EQ(m->TokenPiece(start[0], true), "<|im_start|>");
+  EXPECT_EQ(m->TokenPiece(start[0], false), "");  // what the stream would show unpreserved
+  const auto im_end = m->Tokenize("<|im_end|>", false, true);
+  ASSERT_EQ(im_end.size(), 1u);
+  EXPECT_FALSE((*s)->IsPreserved(im_end[0]));
+  for (Token id : m->Tokenize("<tool_call>", false, true)) EXPECT_FALSE((*s)->IsPreserved(id));
+  // A bad trigger pattern is refused, not thrown.
+  GrammarConstraint bad = r->grammar;
+  bad.triggers = {{GrammarTrigger::Kind::kPattern, "([unclosed", -1}};
+  EXPECT_EQ(Sampler::Create(*m, {}, "", 512, bad).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ChatOutputTest, ParsesHermesToolCallsAcrossAnySplit) {
   ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
   auto t = Template(m, kQwen25);
@@ -440,6 +470,24 @@ TEST_F(ToolGenerateTest, AutoLeavesTheModelFree) {
   plain.options.sampling.temperature = 0;
   plain.options.num_predict = 120;
   EXPECT_EQ(out.content, engine_->Generate(std::move(plain)).text);
+}
+
+// A lazy grammar is free until its trigger, then constrains from the trigger on: the greedy
+// story runs as usual up to "Lily", then must read "Lily was here." and end.
+TEST_F(ToolGenerateTest, LazyGrammarWakesOnItsTrigger) {
+  for (auto kind : {GrammarTrigger::Kind::kWord, GrammarTrigger::Kind::kPattern}) {
+    GenerateRequest req;
+    req.prompt = model_->Tokenize("Once upon a time", true, false);
+    req.options.sampling.temperature = 0;
+    req.options.num_predict = 60;
+    req.tool_grammar.gbnf = "root ::= \"Lily was here.\"";
+    req.tool_grammar.lazy = true;
+    req.tool_grammar.triggers = {{kind, kind == GrammarTrigger::Kind::kWord ? "Lily" : "L[i]ly", -1}};
+    Engine::Output out = engine_->Generate(std::move(req));
+    ASSERT_TRUE(out.completion.status.ok()) << out.completion.status.ToString();
+    EXPECT_EQ(out.text, ", there was a little girl named Lily was here.");
+    EXPECT_EQ(out.completion.done_reason, chat::DoneReason::kStop);
+  }
 }
 
 TEST_F(ToolGenerateTest, LazyGrammarWithoutTriggersIsRefused) {
