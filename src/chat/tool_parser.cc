@@ -13,7 +13,8 @@ namespace {
 using json = nlohmann::json;
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
 }
 
 std::string_view TrimLeft(std::string_view s) {
@@ -43,7 +44,8 @@ ToolCallParser::ToolCallParser(const std::vector<Tool>& tools, std::string tag)
     if (schema.is_object()) {
       auto props = schema.find("properties");
       if (props != schema.end() && props->is_object())
-        for (auto it = props->begin(); it != props->end(); ++it) spec.properties.push_back(it.key());
+        for (auto it = props->begin(); it != props->end(); ++it)
+          spec.properties.push_back(it.key());
       auto req = schema.find("required");
       if (req != schema.end() && req->is_array())
         for (const auto& r : *req)
@@ -102,9 +104,12 @@ static bool FirstObject(std::string_view s, json* out, size_t* end) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"' && start != std::string_view::npos) {
@@ -137,7 +142,8 @@ bool ToolCallParser::ParseOne(ToolCall* call) {
   size_t end = start + tool->name.size();
   if (end == buffer_.size()) {
     for (const ToolSpec& t : tools_)
-      if (t.name.size() > tool->name.size() && t.name.compare(0, tool->name.size(), tool->name) == 0)
+      if (t.name.size() > tool->name.size() &&
+          t.name.compare(0, tool->name.size(), tool->name) == 0)
         return false;
   }
   json args = json::object();

@@ -102,8 +102,8 @@ OutputDelta ChatOutputParser::Parse(bool final) {
   d.thinking = Suffix(reasoning, thinking_);
   thinking_ += d.thinking;
   // While streaming, the last call may still be growing: emit only those followed by another.
-  const size_t complete = final ? msg.tool_calls.size()
-                                 : (msg.tool_calls.empty() ? 0 : msg.tool_calls.size() - 1);
+  const size_t complete =
+      final ? msg.tool_calls.size() : (msg.tool_calls.empty() ? 0 : msg.tool_calls.size() - 1);
   std::string invalid;
   for (size_t i = calls_seen_; i < complete; ++i, ++calls_seen_) {
     const common_chat_tool_call& c = msg.tool_calls[i];

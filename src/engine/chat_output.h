@@ -54,7 +54,8 @@ class ChatOutputParser {
   std::vector<chat::ToolCall> calls_;
   size_t calls_seen_ = 0;
   bool content_started_ = false;  // content other than whitespace was seen
-  size_t content_skip_ = 0;       // leading whitespace of the content dropped after thinking  // calls of the parsed message already handled (valid or not)
+  size_t content_skip_ = 0;  // leading whitespace of the content dropped after thinking  // calls
+                             // of the parsed message already handled (valid or not)
   bool finished_ = false;
 };
 

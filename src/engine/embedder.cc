@@ -26,10 +26,14 @@ Result<enum llama_pooling_type> ParsePooling(const std::string& name) {
 
 const char* PoolingName(enum llama_pooling_type p) {
   switch (p) {
-    case LLAMA_POOLING_TYPE_MEAN: return "mean";
-    case LLAMA_POOLING_TYPE_CLS: return "cls";
-    case LLAMA_POOLING_TYPE_LAST: return "last";
-    default: return "none";
+    case LLAMA_POOLING_TYPE_MEAN:
+      return "mean";
+    case LLAMA_POOLING_TYPE_CLS:
+      return "cls";
+    case LLAMA_POOLING_TYPE_LAST:
+      return "last";
+    default:
+      return "none";
   }
 }
 
@@ -88,8 +92,9 @@ Result<std::unique_ptr<Embedder>> Embedder::Create(ModelPtr model, const Embedde
     ctx.reset();  // a decoder without pooling: its last token, as Ollama's runner
     ctx = make(LLAMA_POOLING_TYPE_LAST);
   }
-  if (!ctx) return ResourceExhausted("could not create an embedding context of " +
-                                     std::to_string(opts.n_ctx) + " tokens");
+  if (!ctx)
+    return ResourceExhausted("could not create an embedding context of " +
+                             std::to_string(opts.n_ctx) + " tokens");
   const enum llama_pooling_type pool = llama_pooling_type(ctx.get());
   if (pool == LLAMA_POOLING_TYPE_RANK)
     return InvalidArgument(model->info().name + " is a reranking model, not an embedding model");

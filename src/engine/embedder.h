@@ -19,9 +19,9 @@
 namespace hearth::engine {
 
 struct EmbedderOptions {
-  int32_t n_ctx = 2048;       // tokens per input (capped at the model's training context)
-  int32_t n_seq_max = 8;      // inputs decoded together in one batch
-  int32_t n_threads = 0;      // 0: all hardware threads
+  int32_t n_ctx = 2048;   // tokens per input (capped at the model's training context)
+  int32_t n_seq_max = 8;  // inputs decoded together in one batch
+  int32_t n_threads = 0;  // 0: all hardware threads
   // Override of the GGUF's pooling: "" (the model's), "mean", "cls" or "last".
   std::string pooling;
 };
@@ -60,7 +60,7 @@ class Embedder {
 
   const ModelPtr& model() const { return model_; }
   const EmbedderOptions& options() const { return options_; }  // n_ctx as allocated
-  const std::string& pooling() const { return pooling_; }       // "mean", "cls" or "last"
+  const std::string& pooling() const { return pooling_; }      // "mean", "cls" or "last"
   int32_t dimensions() const { return n_embd_; }
 
  private:

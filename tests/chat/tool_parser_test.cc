@@ -110,14 +110,15 @@ TEST(ToolCallParserTest, ArgumentsMustMatchTheTool) {
                      "\"Rome\", \"x\": 1}}",
                      7);
   EXPECT_TRUE(f.calls.empty());
-  EXPECT_EQ(f.content, "<tool_call>{\"name\": \"get_weather_forecast\", \"arguments\": {\"city\": "
-                       "\"Rome\", \"x\": 1}}");
+  EXPECT_EQ(f.content,
+            "<tool_call>{\"name\": \"get_weather_forecast\", \"arguments\": {\"city\": "
+            "\"Rome\", \"x\": 1}}");
 }
 
 TEST(ToolCallParserTest, BracesInsideStringsDoNotConfuse) {
   ToolCallParser p(Tools(), "<tool_call>");
-  Folded f = FeedAll(
-      &p, "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"a}b{\"}}", 1);
+  Folded f =
+      FeedAll(&p, "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"a}b{\"}}", 1);
   ASSERT_EQ(f.calls.size(), 1u);
   EXPECT_EQ(f.calls[0].arguments_json, R"({"city":"a}b{"})");
 }
@@ -196,10 +197,11 @@ TEST(OllamaOutputParserTest, ThinkingThenToolCallFromATemplate) {
   EXPECT_EQ(close, "</think>");
   for (size_t step : {1, 4, 100}) {
     OllamaOutputParser p(open, close, Tools(), ToolCallTag(*t));
-    ParsedOutput o = Fold(&p,
-                          "<think>Need the weather.</think>\n<tool_call>{\"name\": \"get_weather\", "
-                          "\"arguments\": {\"city\": \"Oslo\"}}</tool_call>",
-                          step);
+    ParsedOutput o =
+        Fold(&p,
+             "<think>Need the weather.</think>\n<tool_call>{\"name\": \"get_weather\", "
+             "\"arguments\": {\"city\": \"Oslo\"}}</tool_call>",
+             step);
     EXPECT_EQ(o.thinking, "Need the weather.") << step;
     EXPECT_EQ(o.content, "") << step;
     ASSERT_EQ(o.tool_calls.size(), 1u) << step;

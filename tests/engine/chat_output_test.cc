@@ -26,14 +26,13 @@ TEST(ChatOutputTest, ForcedOpenThinkingOfDeepSeekR1) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ChatOutputParser p(r->syntax);
   // The template ends its prompt inside <think>: the output starts with the reasoning.
-  const bool opened = r->prompt.size() >= 8 && r->prompt.find("<think>", r->prompt.size() - 9) !=
-                                                   std::string::npos;
+  const bool opened =
+      r->prompt.size() >= 8 && r->prompt.find("<think>", r->prompt.size() - 9) != std::string::npos;
   const std::string out = std::string(opened ? "" : "<think>\n") + "Two plus two.\n</think>\n\n4";
   OutputDelta all = Feed(&p, out, 3);
   EXPECT_EQ(all.thinking, "Two plus two.");
   EXPECT_EQ(all.content, "4");
 }
-
 
 TEST(ChatOutputTest, ParsesHermesToolCallsAcrossAnySplit) {
   ModelPtr m = Load("vocab/ggml-vocab-qwen2.gguf", true);
@@ -71,7 +70,8 @@ TEST(ChatOutputTest, HoldsBackAPossibleToolCallStart) {
   ChatOutputParser p(r->syntax);
   std::string shown = p.Push("It is sunny. <tool").content;
   EXPECT_EQ(shown.find("<tool"), std::string::npos) << shown;
-  OutputDelta rest = p.Push("_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}");
+  OutputDelta rest =
+      p.Push("_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}");
   shown += rest.content;
   OutputDelta end = p.Finish();
   shown += end.content;
@@ -111,7 +111,7 @@ TEST(ChatOutputTest, BrokenCallsAndJunkAreNeverLost) {
   std::string junk;
   for (int i = 0; i < 3000; ++i) junk += static_cast<char>((i * 37) % 256);
   ChatOutputParser q(r->syntax);
-  Feed(&q, junk, 13);  // no crash, no hang
+  Feed(&q, junk, 13);                     // no crash, no hang
   EXPECT_EQ(q.Push("more").content, "");  // after Finish nothing more is read
 }
 

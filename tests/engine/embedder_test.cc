@@ -22,7 +22,8 @@ double Norm(const std::vector<float>& v) {
 double MaxDiff(const std::vector<float>& a, const std::vector<float>& b) {
   EXPECT_EQ(a.size(), b.size());
   double d = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::fabs(double(a[i]) - b[i]));
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    d = std::max(d, std::fabs(double(a[i]) - b[i]));
   return d;
 }
 
@@ -51,7 +52,8 @@ TEST(EmbedderTest, UnitVectorsOfTheModelWidth) {
   for (size_t i = 0; i < r->size(); ++i) {
     EXPECT_EQ((*r)[i].values.size(), 64u);
     EXPECT_NEAR(Norm((*r)[i].values), 1.0, 1e-5);
-    EXPECT_EQ((*r)[i].tokens, static_cast<int32_t>(e->model()->Tokenize(kTexts[i], true, true).size()));
+    EXPECT_EQ((*r)[i].tokens,
+              static_cast<int32_t>(e->model()->Tokenize(kTexts[i], true, true).size()));
     EXPECT_FALSE((*r)[i].truncated);
   }
   EXPECT_GT(MaxDiff((*r)[0].values, (*r)[1].values), 1e-3);  // different texts differ
@@ -94,7 +96,8 @@ TEST(EmbedderTest, TruncateCutsToTheContextOrNamesTheInput) {
   EmbedderPtr e = Make(16);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->options().n_ctx, 16);
-  const std::string longer = "Once upon a time there was a little girl named Lily who loved to play";
+  const std::string longer =
+      "Once upon a time there was a little girl named Lily who loved to play";
   const int32_t n = static_cast<int32_t>(e->model()->Tokenize(longer, true, true).size());
   ASSERT_GT(n, 16);
   auto cut = e->Embed({"hello", longer});

@@ -126,7 +126,8 @@ TEST_F(LogprobsTest, TopLogprobsOutOfRangeIsRefused) {
 
 TEST_F(LogprobsTest, CountPromptTokensMatchesTheTokenizer) {
   // stories260K adds BOS: the count is the text's tokens plus one.
-  const int32_t text = static_cast<int32_t>(model_->Tokenize("Once upon a time", false, false).size());
+  const int32_t text =
+      static_cast<int32_t>(model_->Tokenize("Once upon a time", false, false).size());
   EXPECT_EQ(engine_->CountPromptTokens("Once upon a time"), text + 1);
   EXPECT_EQ(engine_->CountPromptTokens("Once upon a time", /*raw=*/true), text + 1);
   EXPECT_EQ(engine_->CountPromptTokens(""), 1);  // BOS only

@@ -112,8 +112,9 @@ TEST(ToolTemplateTest, FormatWinsOverActiveTools) {
   ASSERT_TRUE(t);
   RenderOptions o;
   o.tools = Tools();
-  o.format = {chat::OutputFormat::Kind::kJsonSchema,
-              R"({"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]})"};
+  o.format = {
+      chat::OutputFormat::Kind::kJsonSchema,
+      R"({"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]})"};
   auto r = t->Render(Ask(), o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_FALSE(r->grammar.empty());
@@ -159,7 +160,8 @@ TEST(ToolTemplateTest, RendersToolResultsInHistory) {
   auto t = Template(m, kQwen25);
   ASSERT_TRUE(t);
   std::vector<chat::Message> msgs = Ask();
-  chat::Message call{"assistant", "", "", {{"call_1", "get_weather", R"({"city":"Paris"})"}}, "", ""};
+  chat::Message call{"assistant", "", "", {{"call_1", "get_weather", R"({"city":"Paris"})"}},
+                     "",          ""};
   msgs.push_back(call);
   msgs.push_back({"tool", "18 degrees", "", {}, "get_weather", "call_1"});
   RenderOptions o;
@@ -298,7 +300,8 @@ TEST_F(ToolGenerateTest, LazyGrammarWakesOnItsTrigger) {
     req.options.num_predict = 60;
     req.tool_grammar.gbnf = "root ::= \"Lily was here.\"";
     req.tool_grammar.lazy = true;
-    req.tool_grammar.triggers = {{kind, kind == GrammarTrigger::Kind::kWord ? "Lily" : "L[i]ly", -1}};
+    req.tool_grammar.triggers = {
+        {kind, kind == GrammarTrigger::Kind::kWord ? "Lily" : "L[i]ly", -1}};
     Engine::Output out = engine_->Generate(std::move(req));
     ASSERT_TRUE(out.completion.status.ok()) << out.completion.status.ToString();
     EXPECT_EQ(out.text, ", there was a little girl named Lily was here.");
