@@ -1,5 +1,6 @@
 #include "engine/embedder.h"
 
+#include <llama-ext.h>
 #include <llama.h>
 
 #include <algorithm>
@@ -107,6 +108,11 @@ Result<std::unique_ptr<Embedder>> Embedder::Create(ModelPtr model, const Embedde
   e->options_ = opts;
   e->pooling_ = PoolingName(pool);
   e->n_embd_ = llama_model_n_embd(e->model_->raw());
+  for (const auto& [buft, mb] : llama_get_memory_breakdown(ctx.get())) {
+    e->memory_.weights += mb.model;
+    e->memory_.kv_cache += mb.context;
+    e->memory_.compute += mb.compute;
+  }
   e->impl_ = std::make_unique<Impl>();
   e->impl_->ctx = std::move(ctx);
   e->impl_->batch = llama_batch_init(opts.n_ctx, 0, 1);

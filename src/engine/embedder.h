@@ -14,6 +14,7 @@
 
 #include "base/cancel.h"
 #include "base/status.h"
+#include "engine/engine.h"
 #include "engine/model.h"
 
 namespace hearth::engine {
@@ -62,6 +63,7 @@ class Embedder {
   const EmbedderOptions& options() const { return options_; }  // n_ctx as allocated
   const std::string& pooling() const { return pooling_; }      // "mean", "cls" or "last"
   int32_t dimensions() const { return n_embd_; }
+  MemoryReport memory() const { return memory_; }  // weights + this context's buffers
 
  private:
   struct Impl;
@@ -71,6 +73,7 @@ class Embedder {
   EmbedderOptions options_;
   std::string pooling_;
   int32_t n_embd_ = 0;
+  MemoryReport memory_;
   std::mutex mu_;
   std::unique_ptr<Impl> impl_;
 };

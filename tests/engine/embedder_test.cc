@@ -46,6 +46,8 @@ TEST(EmbedderTest, UnitVectorsOfTheModelWidth) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->pooling(), "last");
   EXPECT_EQ(e->dimensions(), 64);
+  EXPECT_GT(e->memory().weights, 1000000u);  // the 1.2 MB of F32 weights
+  EXPECT_GT(e->memory().compute, 0u);
   auto r = e->Embed(kTexts);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), kTexts.size());
