@@ -266,6 +266,75 @@ GoTemplate GoTemplate::CutAfterResponse() const {
   return GoTemplate(source_, std::move(tree));
 }
 
+// --- ToolCallTag: Ollama's tools.parseTag ------------------------------------------------------
+
+namespace {
+
+bool IsToolCallsIf(const Node& n) {
+  if (n.kind != Node::Kind::kIf || !n.pipe) return false;
+  for (const Command& c : n.pipe->cmds)
+    for (const Operand& a : c.args)
+      if (a.kind == Operand::Kind::kField &&
+          std::find(a.fields.begin(), a.fields.end(), "ToolCalls") != a.fields.end())
+        return true;
+  return false;
+}
+
+const Node* FindToolCallsIf(const std::vector<Node>& nodes) {
+  for (const Node& n : nodes) {
+    if (IsToolCallsIf(n)) return &n;
+    if (n.kind == Node::Kind::kIf || n.kind == Node::Kind::kRange || n.kind == Node::Kind::kWith) {
+      if (const Node* f = FindToolCallsIf(n.list)) return f;
+      if (n.has_else)
+        if (const Node* f = FindToolCallsIf(n.else_list)) return f;
+    }
+  }
+  return nullptr;
+}
+
+// The first non-blank text, depth-first, stopping at an action or after a nested block.
+const Node* FirstText(const std::vector<Node>& nodes) {
+  for (const Node& n : nodes) {
+    switch (n.kind) {
+      case Node::Kind::kText: {
+        bool blank = true;
+        for (char c : n.text) blank = blank && std::isspace(static_cast<unsigned char>(c));
+        if (!blank) return &n;
+        break;
+      }
+      case Node::Kind::kIf:
+      case Node::Kind::kRange:
+      case Node::Kind::kWith: {
+        if (const Node* t = FirstText(n.list)) return t;
+        if (n.has_else)
+          if (const Node* t = FirstText(n.else_list)) return t;
+        return nullptr;
+      }
+      case Node::Kind::kAction: return nullptr;
+      default: break;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string GoTemplate::ToolCallTag() const {
+  const Node* block = FindToolCallsIf(tree_->root);
+  const Node* text = block ? FirstText(block->list) : nullptr;
+  if (!text) return "{";
+  std::string tag;  // up to the first '{', with CRLF as LF
+  for (char c : text->text) {
+    if (c == '{') break;
+    if (c != '\r') tag.push_back(c);
+  }
+  size_t b = 0, e = tag.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(tag[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(tag[e - 1]))) --e;
+  tag = tag.substr(b, e - b);
+  return tag.empty() ? "{" : tag;
+}
+
 std::pair<std::string, std::string> GoTemplate::InferThinkingTags() const {
   TagFinder f;
   f.List(tree_->root);

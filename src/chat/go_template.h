@@ -73,6 +73,8 @@ class GoTemplate {
   // Ollama's thinking.InferTags: the trimmed first and last text of the list that holds a
   // .Thinking reference inside {{ range .Messages }}; empty strings when there is none.
   std::pair<std::string, std::string> InferThinkingTags() const;
+  // Ollama's tools.parseTag: see chat::ToolCallTag (chat/tool_parser.h).
+  std::string ToolCallTag() const;
 
  private:
   GoTemplate(std::string source, std::shared_ptr<const gotmpl::Tree> tree)

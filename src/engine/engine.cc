@@ -13,6 +13,7 @@
 
 #include "base/check.h"
 #include "engine/backend.h"
+#include "engine/chat_template.h"
 #include "engine/grammar.h"
 #include "engine/sequence.h"
 
@@ -146,9 +147,16 @@ Status Engine::Submit(GenerateRequest request, Callbacks callbacks) {
     return InvalidArgument("prompt is " + std::to_string(prompt.size()) +
                            " tokens, which does not fit the context of " +
                            std::to_string(options_.n_ctx) + " tokens");
-  auto grammar = GrammarFor(request.options.format);
-  if (!grammar.ok()) return grammar.status();
-  auto sampler = Sampler::Create(*model_, request.options.sampling, *grammar, options_.n_ctx);
+  if (request.top_logprobs < 0 || request.top_logprobs > 20)
+    return InvalidArgument("top_logprobs must be between 0 and 20");
+  std::string grammar;
+  if (request.tool_grammar.empty()) {
+    auto g = GrammarFor(request.options.format);
+    if (!g.ok()) return g.status();
+    grammar = std::move(g).value();
+  }
+  auto sampler = Sampler::Create(*model_, request.options.sampling, grammar, options_.n_ctx,
+                                 request.tool_grammar);
   if (!sampler.ok()) return sampler.status();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
@@ -180,6 +188,10 @@ Engine::Output Engine::Generate(GenerateRequest request) {
   }
   done.get_future().wait();
   return *out;
+}
+
+int32_t Engine::CountPromptTokens(std::string_view prompt, bool raw) const {
+  return static_cast<int32_t>(TokenizePrompt(*model_, prompt, raw).size());
 }
 
 int Engine::active_sequences() const {

@@ -20,6 +20,8 @@
 #include "base/cancel.h"
 #include "base/status.h"
 #include "chat/options.h"
+#include "chat/request.h"
+#include "engine/constraint.h"
 #include "engine/model.h"
 
 namespace hearth::engine {
@@ -34,6 +36,14 @@ struct EngineOptions {
 struct GenerateRequest {
   std::vector<Token> prompt;  // must be non-empty and shorter than the context
   chat::GenerationOptions options;
+  // The chat template's tool-call grammar (RenderedPrompt::grammar). When non-empty it replaces
+  // options.format, which the template has folded into it; when empty, options.format applies.
+  // So with tool_choice kNone (no tool grammar) the output format is what constrains the output.
+  GrammarConstraint tool_grammar;
+  // Per-token log-probabilities through Callbacks::on_logprob, with top_logprobs (0..20)
+  // alternatives each.
+  bool logprobs = false;
+  int32_t top_logprobs = 0;
   CancelTokenPtr cancel;  // optional; checked before every decode step
 };
 
@@ -51,6 +61,12 @@ struct Completion {
 struct Callbacks {
   // Text safe to show (whole UTF-8 characters, no part of a stop string). Return false to cancel.
   std::function<bool(std::string_view text)> on_text;
+  // With GenerateRequest::logprobs: once per generated token except an end-of-generation token,
+  // before on_text receives that token's text. `token` is the token's bytes (possibly part of a
+  // UTF-8 character), logprob its natural-log probability under the raw logits (before
+  // penalties, grammar and truncation), `top` the top_logprobs most likely tokens, most likely
+  // first. Tokens cut by a stop string are reported too.
+  std::function<void(chat::TokenLogprob&& logprob)> on_logprob;
   // Called exactly once, last.
   std::function<void(Completion&& done)> on_done;
 };
@@ -73,8 +89,9 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Queues `request`. Returns InvalidArgument (and calls no callback) for an empty prompt, a token
-  // outside the vocabulary, a prompt that does not fit the per-sequence context, or an output
-  // format (JSON schema, grammar) that does not compile.
+  // outside the vocabulary, a prompt that does not fit the per-sequence context, an output
+  // format (JSON schema, grammar) or tool grammar that does not compile, or top_logprobs outside
+  // 0..20.
   Status Submit(GenerateRequest request, Callbacks callbacks);
 
   // Convenience for tests and one-shot use: blocks until done; returns the text and completion.
@@ -83,6 +100,11 @@ class Engine {
     Completion completion;
   };
   Output Generate(GenerateRequest request);
+
+  // Tokens `prompt` takes, tokenized as engine::TokenizePrompt (chat_template.h) does for a
+  // rendered (raw = false) or raw prompt: what a GenerateRequest built from it needs of the
+  // context (it fits when the count is below options().n_ctx). Thread-safe.
+  int32_t CountPromptTokens(std::string_view prompt, bool raw = false) const;
 
   const ModelPtr& model() const { return model_; }
   const EngineOptions& options() const { return options_; }  // n_ctx as actually allocated

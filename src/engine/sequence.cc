@@ -25,7 +25,10 @@ const Token* Sequence::TakePrompt(size_t n) {
 
 std::optional<chat::DoneReason> Sequence::SampleAndApply(llama_context* ctx, int32_t logits_index,
                                                          const Model& model, int32_t n_ctx) {
-  Result<Token> sampled = sampler_->Sample(ctx, logits_index);
+  SampleInfo info;
+  const bool want_info = request_.logprobs && callbacks_.on_logprob;
+  Result<Token> sampled = sampler_->Sample(ctx, logits_index, want_info ? &info : nullptr,
+                                           request_.top_logprobs);
   if (!sampled.ok()) {
     error_ = sampled.status();
     return chat::DoneReason::kError;
@@ -35,7 +38,15 @@ std::optional<chat::DoneReason> Sequence::SampleAndApply(llama_context* ctx, int
   last_ = tok;
   generated_.push_back(tok);
   if (model.IsEndOfGeneration(tok)) return chat::DoneReason::kStop;
-  const std::string text = stream_.Push(model.TokenPiece(tok));
+  const bool preserved = sampler_->IsPreserved(tok);
+  if (want_info) {
+    chat::TokenLogprob lp{model.TokenPiece(tok, preserved), info.chosen.logprob, {}};
+    for (const TokenProb& alt : info.top)
+      lp.top.push_back({model.TokenPiece(alt.token, sampler_->IsPreserved(alt.token)),
+                        alt.logprob, {}});
+    callbacks_.on_logprob(std::move(lp));
+  }
+  const std::string text = stream_.Push(model.TokenPiece(tok, preserved));
   if (!Emit(text)) return chat::DoneReason::kCancelled;
   if (stream_.stopped()) return chat::DoneReason::kStop;
   const int32_t limit = request_.options.num_predict;
