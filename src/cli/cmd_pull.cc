@@ -19,7 +19,7 @@ struct PullFlags {
 };
 
 int Pull(const PullFlags& f) {
-  return RunTransfer(f.name, f.insecure, "pulling",
+  return Transfer(f.name, f.insecure, "pulling", "/api/pull",
                      [](store::RegistryClient& client, const store::ModelName& name,
                         const store::RegistryOptions& options, const store::ProgressFn& progress) {
                        return client.Pull(name, options, progress);

@@ -6,8 +6,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/registry_common.h"
 #include "server/routes.h"
 #include "server/server.h"
+#include "store/modelfile.h"
+#include "store/show.h"
 #include "store/store.h"
 
 namespace hearth::cli {
@@ -35,8 +38,17 @@ int Serve() {
   }
   server::Router router;
   server::AddGeneralRoutes(router, HEARTH_VERSION);
-  server::AddModelRoutes(router, {.store = store->get()});
+  store::Store* st = store->get();
+  server::AddModelRoutes(
+      router, {.store = st,
+               .format_parameters = [](std::string_view p) { return store::FormatParameters(p); },
+               .format_modelfile = [st](const store::ResolvedModel& m) -> Result<std::string> {
+                 HEARTH_ASSIGN_OR_RETURN(store::ShowInfo info, store::ShowModel(*st, m.name, false));
+                 return info.modelfile;
+               }});
   server::AddRegistryRoutes(router, store->get());
+  server::AddTransferRoutes(router, {.store = store->get(), .registry = RegistryOptionsFromEnv()});
+  server::AddCreateRoutes(router, store->get());
 
   // Block the stop signals before the server's threads exist (they inherit the mask), then wait
   // for one here.
