@@ -59,16 +59,31 @@ Status StatusFromHttp(long http_status, std::string_view body) {
   if (message.empty()) message = "HTTP " + std::to_string(http_status);
   StatusCode code = StatusCode::kInternal;
   switch (http_status) {
-    case 400: code = StatusCode::kInvalidArgument; break;
+    case 400:
+      code = StatusCode::kInvalidArgument;
+      break;
     case 401:
-    case 403: code = StatusCode::kFailedPrecondition; break;
-    case 404: code = StatusCode::kNotFound; break;
-    case 409: code = StatusCode::kAlreadyExists; break;
-    case 413: code = StatusCode::kResourceExhausted; break;
-    case 499: code = StatusCode::kCancelled; break;
+    case 403:
+      code = StatusCode::kFailedPrecondition;
+      break;
+    case 404:
+      code = StatusCode::kNotFound;
+      break;
+    case 409:
+      code = StatusCode::kAlreadyExists;
+      break;
+    case 413:
+      code = StatusCode::kResourceExhausted;
+      break;
+    case 499:
+      code = StatusCode::kCancelled;
+      break;
     case 429:
-    case 503: code = StatusCode::kUnavailable; break;
-    default: break;
+    case 503:
+      code = StatusCode::kUnavailable;
+      break;
+    default:
+      break;
   }
   return Status(code, message);
 }
@@ -136,7 +151,8 @@ Status ApiClient::Stream(std::string_view path, const json& body,
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) return true;
     json j = json::parse(text, nullptr, false);
     if (!j.is_object()) {
-      failure = DataLoss("invalid progress message from server: " + std::string(text.substr(0, 200)));
+      failure =
+          DataLoss("invalid progress message from server: " + std::string(text.substr(0, 200)));
       return false;
     }
     if (j.contains("error")) {

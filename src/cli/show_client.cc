@@ -52,9 +52,9 @@ std::string RenderShowResponse(const json& show, bool verbose) {
   const std::string arch = Str(info, "general.architecture");
   if (!arch.empty()) model.push_back({"", "architecture", arch});
   if (auto p = Str(details, "parameter_size"); !p.empty()) model.push_back({"", "parameters", p});
-  for (const auto& [key, label] : {std::pair<std::string, const char*>{".context_length",
-                                                                        "context length"},
-                                   {".embedding_length", "embedding length"}}) {
+  for (const auto& [key, label] :
+       {std::pair<std::string, const char*>{".context_length", "context length"},
+        {".embedding_length", "embedding length"}}) {
     auto it = info.is_object() ? info.find(arch + key) : info.end();
     if (!arch.empty() && it != info.end() && it->is_number()) {
       model.push_back({"", label, Scalar(*it)});

@@ -179,7 +179,8 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
     HEARTH_ASSIGN_OR_RETURN(std::string ref, GgufBlob(st, "adapters", file, digest));
     out.push_back(Command(Directive::kAdapter, ref));
   }
-  if (draft_files.size() > 1) return InvalidArgument("draft_files: only one draft model is supported");
+  if (draft_files.size() > 1)
+    return InvalidArgument("draft_files: only one draft model is supported");
   for (const auto& [file, digest] : draft_files) {
     HEARTH_ASSIGN_OR_RETURN(std::string ref, GgufBlob(st, "draft_files", file, digest));
     out.push_back(Command(Directive::kDraft, ref));
@@ -200,8 +201,9 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
         out.push_back(Command(Directive::kLicense, l.get<std::string>()));
       }
     } else {
-      return InvalidArgument(std::string("invalid value for \"license\": expected string or array, got ") +
-                             JsonTypeName(lic));
+      return InvalidArgument(
+          std::string("invalid value for \"license\": expected string or array, got ") +
+          JsonTypeName(lic));
     }
   }
   if (parameters != nullptr) {
@@ -220,11 +222,12 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
       }
       const std::string role = m["role"];
       if (role != "system" && role != "user" && role != "assistant") {
-        return InvalidArgument(where + ": role must be system, user or assistant, got \"" +
-                               role + "\"");
+        return InvalidArgument(where + ": role must be system, user or assistant, got \"" + role +
+                               "\"");
       }
       std::string content;
-      if (m.contains("content") && m["content"].is_string()) content = m["content"];
+      if (m.contains("content") && m["content"].is_string())
+        content = m["content"];
       else if (m.contains("content") && !m["content"].is_null()) {
         return InvalidArgument(where + ": content must be a string");
       }

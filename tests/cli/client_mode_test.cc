@@ -273,15 +273,17 @@ TEST(RunModelLayersTest, RunRendersTheTemplateAndHonoursTheStop) {
   const std::string root = TempDir();
   // "Once upon" + " " + "a time" renders the prompt whose greedy story is known (README of
   // the shared models); the stop cuts it before "Lily".
-  CreateModel(root, "TEMPLATE {{ .System }} {{ .Prompt }}\nSYSTEM Once upon\n"
-                    "PARAMETER temperature 0\nPARAMETER stop Lily\n");
+  CreateModel(root,
+              "TEMPLATE {{ .System }} {{ .Prompt }}\nSYSTEM Once upon\n"
+              "PARAMETER temperature 0\nPARAMETER stop Lily\n");
   Ran r = Hearth("HEARTH_MODELS=" + root, "run story 'a time'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, ", there was a little girl named \n") << r.out;
   // Without the stop the story goes on past the name.
   const std::string root2 = TempDir();
-  CreateModel(root2, "TEMPLATE {{ .System }} {{ .Prompt }}\nSYSTEM Once upon\n"
-                     "PARAMETER temperature 0\nPARAMETER num_predict 30\n");
+  CreateModel(root2,
+              "TEMPLATE {{ .System }} {{ .Prompt }}\nSYSTEM Once upon\n"
+              "PARAMETER temperature 0\nPARAMETER num_predict 30\n");
   r = Hearth("HEARTH_MODELS=" + root2, "run story 'a time'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.rfind(", there was a little girl named Lily.", 0), 0u) << r.out;

@@ -87,7 +87,8 @@ TEST_F(TransferRoutesTest, PullStreamsOllamaProgressAndStoresTheModel) {
     if (s == "pulling " + built_.model.hex.substr(0, 12)) {
       EXPECT_EQ(l["digest"], built_.model.ToString());
       EXPECT_EQ(l["total"], built_.manifest.layers[0].size);
-      if (l.value("completed", uint64_t{0}) == built_.manifest.layers[0].size) model_progress = true;
+      if (l.value("completed", uint64_t{0}) == built_.manifest.layers[0].size)
+        model_progress = true;
     }
   }
   EXPECT_TRUE(model_progress) << r->body;
@@ -163,7 +164,8 @@ TEST_F(TransferRoutesTest, ClientDisconnectCancelsThePullAndTheNextOneResumes) {
   Start({"--drip", "1024:50", "--times", "1", "--fault-digest", model->hex}, one_part);
   {
     Client c(server_->port());
-    ASSERT_TRUE(c.SendRequest("POST", "/api/pull", json{{"model", model_}, {"insecure", true}}.dump(),
+    ASSERT_TRUE(c.SendRequest("POST", "/api/pull",
+                              json{{"model", model_}, {"insecure", true}}.dump(),
                               "Content-Type: application/json\r\n"));
     auto head = c.ReadHead();
     ASSERT_TRUE(head);
@@ -186,7 +188,8 @@ TEST_F(TransferRoutesTest, ClientDisconnectCancelsThePullAndTheNextOneResumes) {
   const store::ModelName name = store::ModelName::Parse(model_).value();
   int status = 0;
   for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
-    auto r = Post("/api/pull", json{{"model", model_}, {"insecure", true}, {"stream", false}}.dump());
+    auto r =
+        Post("/api/pull", json{{"model", model_}, {"insecure", true}, {"stream", false}}.dump());
     ASSERT_TRUE(r);
     status = r->status;
   }

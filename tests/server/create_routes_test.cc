@@ -55,14 +55,15 @@ TEST_F(CreateRoutesTest, StructuredRequestFromAnUploadedGguf) {
   // A fresh store has no such blob until the upload.
   const std::string gguf = hearth::testing::ReadAll(ts_.gguf_path);
   const std::string digest = Upload(gguf);
-  json req = {{"model", "mine:v1"},
-              {"files", {{"stories.gguf", digest}}},
-              {"template", "{{ .System }}|{{ .Prompt }}"},
-              {"system", "Be brief."},
-              {"license", json::array({"MIT", "Apache-2.0"})},
-              {"parameters", {{"temperature", 0}, {"stop", {"END", "STOP"}}, {"num_ctx", 256}}},
-              {"messages", {{{"role", "user"}, {"content", "hi"}},
-                            {{"role", "assistant"}, {"content", "hello"}}}}};
+  json req = {
+      {"model", "mine:v1"},
+      {"files", {{"stories.gguf", digest}}},
+      {"template", "{{ .System }}|{{ .Prompt }}"},
+      {"system", "Be brief."},
+      {"license", json::array({"MIT", "Apache-2.0"})},
+      {"parameters", {{"temperature", 0}, {"stop", {"END", "STOP"}}, {"num_ctx", 256}}},
+      {"messages",
+       {{{"role", "user"}, {"content", "hi"}}, {{"role", "assistant"}, {"content", "hello"}}}}};
   auto [status, body] = Post("/api/create", req.dump());
   ASSERT_EQ(status, 200) << body;
   std::vector<std::string> statuses;
@@ -83,15 +84,16 @@ TEST_F(CreateRoutesTest, StructuredRequestFromAnUploadedGguf) {
   EXPECT_EQ(m->system, "Be brief.");
   EXPECT_EQ(json::parse(m->params_json),
             json({{"num_ctx", 256}, {"stop", {"END", "STOP"}}, {"temperature", 0}}));
-  EXPECT_EQ(json::parse(m->messages_json),
-            json({{{"role", "user"}, {"content", "hi"}}, {{"role", "assistant"}, {"content", "hello"}}}));
+  EXPECT_EQ(json::parse(m->messages_json), json({{{"role", "user"}, {"content", "hi"}},
+                                                 {{"role", "assistant"}, {"content", "hello"}}}));
   EXPECT_NE(m->license.find("Apache-2.0"), std::string::npos);
 }
 
 TEST_F(CreateRoutesTest, FromAModelWithoutStreaming) {
-  auto [status, body] = Post(
-      "/api/create",
-      json{{"name", "derived"}, {"from", "stories"}, {"system", "Other."}, {"stream", false}}.dump());
+  auto [status, body] =
+      Post("/api/create",
+           json{{"name", "derived"}, {"from", "stories"}, {"system", "Other."}, {"stream", false}}
+               .dump());
   ASSERT_EQ(status, 200) << body;
   EXPECT_EQ(json::parse(body), json({{"status", "success"}}));
   auto m = ts_.store->Resolve(store::ModelName::Parse("derived").value());
@@ -112,20 +114,19 @@ TEST_F(CreateRoutesTest, FromAModelWithoutStreaming) {
 }
 
 TEST_F(CreateRoutesTest, LegacyModelfileText) {
-  auto [status, body] = Post("/api/create", json{{"model", "legacy"},
-                                                 {"modelfile", "FROM stories\nSYSTEM Legacy.\n"},
-                                                 {"stream", false}}
-                                                .dump());
+  auto [status, body] = Post(
+      "/api/create",
+      json{{"model", "legacy"}, {"modelfile", "FROM stories\nSYSTEM Legacy.\n"}, {"stream", false}}
+          .dump());
   ASSERT_EQ(status, 200) << body;
   EXPECT_EQ(ts_.store->Resolve(store::ModelName::Parse("legacy").value())->system, "Legacy.");
 }
 
 TEST_F(CreateRoutesTest, TheServerNeverOpensAPathFromTheRequest) {
   // A Modelfile FROM naming a file on the server's disk is not read, even when it exists.
-  auto [status, body] = Post("/api/create", json{{"model", "steal"},
-                                                 {"modelfile", "FROM " + ts_.gguf_path},
-                                                 {"stream", false}}
-                                                .dump());
+  auto [status, body] = Post(
+      "/api/create",
+      json{{"model", "steal"}, {"modelfile", "FROM " + ts_.gguf_path}, {"stream", false}}.dump());
   EXPECT_EQ(status, 400) << body;
   EXPECT_NE(body.find("not a valid model name"), std::string::npos) << body;
   EXPECT_FALSE(ts_.store->ReadManifestBytes(store::ModelName::Parse("steal").value()).ok());
@@ -141,7 +142,8 @@ TEST_F(CreateRoutesTest, BadRequestsAre400BeforeStreaming) {
     json req;
     std::string error;  // a substring of the error
   } cases[] = {
-      {{{"model", "q"}, {"from", "stories"}, {"quantize", "q4_K_M"}}, "quantization is not supported"},
+      {{{"model", "q"}, {"from", "stories"}, {"quantize", "q4_K_M"}},
+       "quantization is not supported"},
       {{{"model", "q"}}, "neither 'from' or 'files' was specified"},
       {{{"from", "stories"}}, "invalid model name"},
       {{{"model", "a/../b"}, {"from", "stories"}}, "invalid model name"},
