@@ -18,8 +18,7 @@ int Copy(const std::string& src_text, const std::string& dst_text) {
     return 1;
   }
   if (*api) {
-    auto r = (*api)->Call("POST", "/api/copy",
-                          {{"source", src_text}, {"destination", dst_text}});
+    auto r = (*api)->Call("POST", "/api/copy", {{"source", src_text}, {"destination", dst_text}});
     if (!r.ok()) {
       fmt::print(stderr, "Error: {}\n", r.status().message());
       return 1;

@@ -39,8 +39,8 @@ int ListViaServer(const ApiClient& api, const std::string& prefix) {
   }
   const auto now = std::chrono::system_clock::now();
   std::vector<std::vector<std::string>> rows;
-  const nlohmann::json models = tags->is_object() ? tags->value("models", nlohmann::json::array())
-                                                  : nlohmann::json::array();
+  const nlohmann::json models =
+      tags->is_object() ? tags->value("models", nlohmann::json::array()) : nlohmann::json::array();
   for (const nlohmann::json& m : models) {
     if (!m.is_object()) continue;
     auto str = [&](const char* k) {

@@ -20,10 +20,10 @@ struct PullFlags {
 
 int Pull(const PullFlags& f) {
   return Transfer(f.name, f.insecure, "pulling", "/api/pull",
-                     [](store::RegistryClient& client, const store::ModelName& name,
-                        const store::RegistryOptions& options, const store::ProgressFn& progress) {
-                       return client.Pull(name, options, progress);
-                     });
+                  [](store::RegistryClient& client, const store::ModelName& name,
+                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                    return client.Pull(name, options, progress);
+                  });
 }
 
 }  // namespace

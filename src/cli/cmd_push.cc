@@ -15,10 +15,10 @@ struct PushFlags {
 
 int Push(const PushFlags& f) {
   return Transfer(f.name, f.insecure, "pushing", "/api/push",
-                     [](store::RegistryClient& client, const store::ModelName& name,
-                        const store::RegistryOptions& options, const store::ProgressFn& progress) {
-                       return client.Push(name, options, progress);
-                     });
+                  [](store::RegistryClient& client, const store::ModelName& name,
+                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                    return client.Push(name, options, progress);
+                  });
 }
 
 }  // namespace

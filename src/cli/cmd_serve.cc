@@ -43,8 +43,9 @@ int Serve() {
       router, {.store = st,
                .format_parameters = [](std::string_view p) { return store::FormatParameters(p); },
                .format_modelfile = [st](const store::ResolvedModel& m) -> Result<std::string> {
-                 HEARTH_ASSIGN_OR_RETURN(store::ShowInfo info, store::ShowModel(*st, m.name, false));
-                 return info.modelfile;
+                 auto info = store::ShowModel(*st, m.name, /*verbose=*/false);
+                 if (!info.ok()) return info.status();
+                 return info->modelfile;
                }});
   server::AddRegistryRoutes(router, store->get());
   server::AddTransferRoutes(router, {.store = store->get(), .registry = RegistryOptionsFromEnv()});

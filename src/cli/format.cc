@@ -1,12 +1,11 @@
 #include "cli/format.h"
 
-#include <cstdio>
-#include <ctime>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace hearth::cli {
 

@@ -100,7 +100,8 @@ Result<std::unique_ptr<Session>> Session::Open(ModelRef ref, int32_t num_ctx) {
     const store::ResolvedModel& m = *ref.resolved;
     if (!m.template_text.empty()) {
       auto t = chat::OllamaTemplate::Parse(m.template_text);
-      if (!t.ok()) return DataLoss("template layer of " + m.name.Display() + ": " + t.status().message());
+      if (!t.ok())
+        return DataLoss("template layer of " + m.name.Display() + ": " + t.status().message());
       go_template = std::move(t).value();
     }
     HEARTH_RETURN_IF_ERROR(ApplyParams(m.params_json, options).WithContext(m.name.Display()));

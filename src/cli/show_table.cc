@@ -1,11 +1,10 @@
 #include "cli/show_table.h"
 
-#include <sstream>
-
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <sstream>
 
 namespace hearth::cli {
 namespace {
