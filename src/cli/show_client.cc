@@ -100,6 +100,11 @@ std::string RenderShowResponse(const json& show, bool verbose) {
 
 int ShowViaServer(const ApiClient& api, const std::string& model, ShowPart part, bool verbose) {
   auto show = api.Call("POST", "/api/show", {{"model", model}, {"verbose", verbose}});
+  if (!show.ok() && show.status().code() == StatusCode::kNotFound) {
+    // As the direct path: the name as the user typed it.
+    fmt::print(stderr, "Error: model '{}' not found\n", model);
+    return 1;
+  }
   if (!show.ok()) {
     fmt::print(stderr, "Error: {}\n", show.status().message());
     return 1;

@@ -263,10 +263,11 @@ TEST(RunModelLayersTest, TemplateSystemAndMessagesShapeThePrompt) {
   EXPECT_EQ(p->text, "<system>Be kind.<user>Hi<assistant>Hello<user>Tell me<assistant>");
   EXPECT_EQ((*s)->options().stop, std::vector<std::string>{"END"});
   EXPECT_FLOAT_EQ((*s)->options().sampling.temperature, 0.5f);
-  // A system prompt set in the session replaces the model's SYSTEM.
+  // A system prompt set in the session replaces the model's SYSTEM; as in Ollama's /api/chat
+  // it comes after the model's MESSAGEs, as the first of the session's messages.
   (*s)->set_system("Be terse.");
   EXPECT_EQ((*s)->RenderPrompt("x")->text,
-            "<system>Be terse.<user>Hi<assistant>Hello<user>x<assistant>");
+            "<user>Hi<assistant>Hello<system>Be terse.<user>x<assistant>");
 }
 
 TEST(RunModelLayersTest, RunRendersTheTemplateAndHonoursTheStop) {

@@ -1,10 +1,14 @@
 // The server's POST /api/pull and POST /api/push against the scripted registry
 // (tests/fakes/registry.js): Ollama's progress objects streamed as NDJSON, the non-streaming
 // answer, errors before and after streaming starts, and a client disconnect cancelling a pull.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "registry/fixture.h"
 #include "server/http_client.h"
@@ -183,27 +187,42 @@ TEST_F(TransferRoutesTest, ClientDisconnectCancelsThePullAndTheNextOneResumes) {
     }
     c.Abort();
   }
-  // The cancelled pull leaves no manifest. Pull again until the first one has let go of the
-  // download (a pull that joined it ends cancelled too): the partial file makes it a resume.
-  const store::ModelName name = store::ModelName::Parse(model_).value();
-  int status = 0;
-  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
-    auto r =
-        Post("/api/pull", json{{"model", model_}, {"insecure", true}, {"stream", false}}.dump());
-    ASSERT_TRUE(r);
-    status = r->status;
+  // The cancelled download lets go of its partial file (an exclusive flock while it runs).
+  const std::string partial = store_->PartialPath(*model);
+  bool released = false;
+  for (int i = 0; i < 600 && !released; ++i) {
+    const int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) released = true;
+    if (fd >= 0) ::close(fd);
+    if (!released) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_EQ(status, 200);
-  EXPECT_TRUE(store_->ReadManifestBytes(name).ok());
-  // Some blob GET of the model asked for a range that starts past 0: bytes were kept.
+  ASSERT_TRUE(released) << "the pull went on after its client disconnected";
+  const store::ModelName name = store::ModelName::Parse(model_).value();
+  EXPECT_FALSE(store_->ReadManifestBytes(name).ok());
+  std::error_code ec;
+  const uint64_t kept = fs::file_size(partial, ec);
+  ASSERT_FALSE(ec);
+  EXPECT_GT(kept, 0u);
+
+  // The same blob from a registry without the drip: the pull resumes where the first stopped.
+  auto fast = hearth::testing::FakeRegistry::Start(registry_dir_);
+  ASSERT_TRUE(fast);
+  const std::string fast_model = fast->host() + "/team/stories:v1";
+  auto r =
+      Post("/api/pull", json{{"model", fast_model}, {"insecure", true}, {"stream", false}}.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(store_->ReadManifestBytes(store::ModelName::Parse(fast_model).value()).ok());
   bool resumed = false;
-  for (const auto& seen : reg_->Log()) {
-    if (seen.method == "GET" && seen.path.find(built_.model.ToString()) != std::string::npos &&
-        seen.range.rfind("bytes=", 0) == 0 && seen.range.rfind("bytes=0-", 0) != 0) {
+  std::string log;
+  for (const auto& seen : fast->Log()) {
+    log += seen.method + " " + seen.path + " [" + seen.range + "]\n";
+    if (seen.method == "GET" && seen.path.find(model->hex) != std::string::npos &&
+        seen.range.rfind("bytes=0-", 0) != 0 && seen.range.rfind("bytes=", 0) == 0) {
       resumed = true;
     }
   }
-  EXPECT_TRUE(resumed);
+  EXPECT_TRUE(resumed) << "kept " << kept << " bytes\n" << log;
 }
 
 TEST_F(TransferRoutesTest, PushStreamsOllamaProgress) {

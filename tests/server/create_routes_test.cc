@@ -153,7 +153,7 @@ TEST_F(CreateRoutesTest, BadRequestsAre400BeforeStreaming) {
       {{{"model", "q"}, {"files", {{"m.gguf", "sha256:" + std::string(64, 'a')}}}}, "not found"},
       {{{"model", "q"}, {"files", {{"m.gguf", text_blob}}}}, "not in GGUF format"},
       {{{"model", "q"}, {"files", {{"model.safetensors", model_blob}}}}, "safetensors"},
-      {{{"model", "q"}, {"files", {{"m.gguf", 7}}}}, "\"files\""},
+      {{{"model", "q"}, {"files", {{"m.gguf", 7}}}}, "\"files.m.gguf\": expected string"},
       {{{"model", "q"}, {"from", "stories"}, {"parameters", {{"temprature", 1}}}},
        "unknown parameter 'temprature'"},
       {{{"model", "q"}, {"from", "stories"}, {"parameters", {{"top_k", "ten"}}}}, "top_k"},
