@@ -207,6 +207,8 @@ Result<ModelFacts> ReadModelFacts(const store::Store& store, const store::Resolv
         if (kv.key == "general.name" || kv.key == "tokenizer.chat_template") continue;
         facts.model_info[kv.key] = ToJson(kv.value, verbose);
       }
+      // As Ollama's GetModelInfo: the element count of the tensors, whatever the header says.
+      facts.model_info["general.parameter_count"] = file->ParameterCount();
       for (const gguf::TensorInfo& t : file->tensors) {
         auto traits = gguf::GetTypeTraits(t.type);
         std::string type = traits ? traits->name : std::to_string(t.type);
