@@ -51,6 +51,7 @@ class TransferRoutesTest : public ::testing::Test {
     ASSERT_TRUE(reg_);
     store_ = store::Store::Open(hearth::testing::TempDir()).value();
     Router router;
+    AddGeneralRoutes(router, "0.1.0-test");
     AddTransferRoutes(router, {.store = store_.get(), .registry = options});
     auto s = HttpServer::Start(ServerOptions{.port = 0}, std::move(router));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -246,6 +247,39 @@ TEST_F(TransferRoutesTest, PushStreamsOllamaProgress) {
   EXPECT_EQ(statuses[statuses.size() - 2], "pushing manifest");
   EXPECT_EQ(statuses.back(), "success");
   EXPECT_TRUE(fs::exists(registry_dir_ + "/manifests/team/pushed/v2")) << r->body;
+}
+
+TEST_F(TransferRoutesTest, CliPushAndPullGoThroughTheServer) {
+  Start();
+  const std::string pushed = reg_->host() + "/team/viaserver:v3";
+  auto local = hearth::testing::BuildModel(*store_, hearth::testing::TempDir(),
+                                           hearth::testing::SharedModel("stories260K-f32.gguf"),
+                                           "team", "viaserver", "v3", "Via the server.");
+  ASSERT_TRUE(
+      store_->WriteManifestBytes(store::ModelName::Parse(pushed).value(), local.manifest_bytes)
+          .ok());
+  // The client's own store is empty: only the server has the model.
+  const std::vector<std::string> env = {"HEARTH_HOST=127.0.0.1:" + std::to_string(server_->port()),
+                                        "HEARTH_MODELS=" + hearth::testing::TempDir()};
+  auto child =
+      hearth::testing::Spawn({hearth::testing::HearthBinary(), "push", "--insecure", pushed}, env);
+  const int rc = hearth::testing::Wait(child, std::chrono::seconds(120));
+  EXPECT_EQ(rc, 0) << hearth::testing::ReadAll(child.err_path);
+  EXPECT_TRUE(fs::exists(registry_dir_ + "/manifests/team/viaserver/v3"));
+  EXPECT_NE(hearth::testing::ReadAll(child.err_path).find("success"), std::string::npos);
+
+  child =
+      hearth::testing::Spawn({hearth::testing::HearthBinary(), "pull", "--insecure", model_}, env);
+  EXPECT_EQ(hearth::testing::Wait(child, std::chrono::seconds(120)), 0)
+      << hearth::testing::ReadAll(child.err_path);
+  EXPECT_TRUE(store_->ReadManifestBytes(store::ModelName::Parse(model_).value()).ok());
+  // An error from the server's stream is the CLI's error.
+  child = hearth::testing::Spawn(
+      {hearth::testing::HearthBinary(), "pull", "--insecure", reg_->host() + "/team/nosuch:v1"},
+      env);
+  EXPECT_EQ(hearth::testing::Wait(child, std::chrono::seconds(120)), 1);
+  EXPECT_NE(hearth::testing::ReadAll(child.err_path).find("Error: "), std::string::npos)
+      << hearth::testing::ReadAll(child.err_path);
 }
 
 }  // namespace
