@@ -1,5 +1,6 @@
 // `hearth create MODEL [-f Modelfile]`: builds a model in the store from a Modelfile, printing
-// Ollama's progress lines on stderr.
+// Ollama's progress lines on stderr. With a server at HEARTH_HOST, local files are uploaded as
+// blobs and the server builds the model (see cli/create_client.h).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -8,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
+#include "cli/create_client.h"
 #include "cli/model_ref.h"
 #include "store/create.h"
 #include "store/modelfile.h"
@@ -55,16 +58,24 @@ int Create(const CreateFlags& f) {
   if (!mf.ok()) return Fail(mf.status().message());
   for (const std::string& w : mf->warnings) fmt::print(stderr, "warning: {}\n", w);
 
-  auto st = OpenDefaultStore();
-  if (!st.ok()) return Fail(st.status().message());
   std::error_code ec;
   const auto abs = std::filesystem::absolute(file, ec);
-  store::CreateOptions options;
-  options.base_dir = ec ? "." : abs.parent_path().string();
-  options.progress = [](const std::string& status) {
+  const std::string base_dir = ec ? "." : abs.parent_path().string();
+  auto print = [](const std::string& status) {
     fmt::print(stderr, "{}\n", status);
     std::fflush(stderr);
   };
+  auto api = ApiClient::ConnectFromEnv();
+  if (!api.ok()) return Fail(api.status().message());
+  if (*api) {
+    Status s = CreateViaServer(**api, f.model, *mf, base_dir, print);
+    return s.ok() ? 0 : Fail(s.message());
+  }
+  auto st = OpenDefaultStore();
+  if (!st.ok()) return Fail(st.status().message());
+  store::CreateOptions options;
+  options.base_dir = base_dir;
+  options.progress = print;
   Status s = store::CreateModel(**st, *name, *mf, options);
   if (!s.ok()) return Fail(s.message());
   return 0;

@@ -1,9 +1,11 @@
-// `hearth list [PREFIX]` (alias `ls`): the store's models as Ollama's table NAME ID SIZE MODIFIED.
+// `hearth list [PREFIX]` (alias `ls`): the store's models as Ollama's table NAME ID SIZE MODIFIED,
+// from the server's /api/tags when one runs at HEARTH_HOST, else from the store directly.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/model_ref.h"
@@ -18,7 +20,52 @@ std::string Lower(std::string s) {
   return s;
 }
 
+bool Matches(const std::string& name, const std::string& prefix) {
+  // Ollama filters by a case-insensitive prefix of the displayed name.
+  return prefix.empty() || Lower(name).rfind(Lower(prefix), 0) == 0;
+}
+
+int Print(const std::vector<std::vector<std::string>>& rows) {
+  std::fputs(RenderTable({"NAME", "ID", "SIZE", "MODIFIED"}, rows).c_str(), stdout);
+  return 0;
+}
+
+// GET /api/tags, rendered as the direct path renders the store.
+int ListViaServer(const ApiClient& api, const std::string& prefix) {
+  auto tags = api.Call("GET", "/api/tags");
+  if (!tags.ok()) {
+    fmt::print(stderr, "Error: {}\n", tags.status().message());
+    return 1;
+  }
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::vector<std::string>> rows;
+  const nlohmann::json models =
+      tags->is_object() ? tags->value("models", nlohmann::json::array()) : nlohmann::json::array();
+  for (const nlohmann::json& m : models) {
+    if (!m.is_object()) continue;
+    auto str = [&](const char* k) {
+      auto it = m.find(k);
+      return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string name = str("name");
+    if (!Matches(name, prefix)) continue;
+    auto size = m.find("size");
+    const uint64_t bytes =
+        size != m.end() && size->is_number_unsigned() ? size->get<uint64_t>() : 0;
+    auto modified = ParseRfc3339(str("modified_at"));
+    rows.push_back({name, str("digest").substr(0, 12), HumanBytes(bytes),
+                    modified ? HumanTime(*modified, now, "Never") : "Never"});
+  }
+  return Print(rows);
+}
+
 int List(const std::string& prefix) {
+  auto api = ApiClient::ConnectFromEnv();
+  if (!api.ok()) {
+    fmt::print(stderr, "Error: {}\n", api.status().message());
+    return 1;
+  }
+  if (*api) return ListViaServer(**api, prefix);
   auto s = OpenDefaultStore();
   if (!s.ok()) {
     fmt::print(stderr, "Error: {}\n", s.status().message());
@@ -28,13 +75,11 @@ int List(const std::string& prefix) {
   std::vector<std::vector<std::string>> rows;
   for (const store::ListedModel& m : (*s)->List()) {
     const std::string name = m.name.Display();
-    // Ollama filters by a case-insensitive prefix of the displayed name.
-    if (!prefix.empty() && Lower(name).rfind(Lower(prefix), 0) != 0) continue;
+    if (!Matches(name, prefix)) continue;
     rows.push_back({name, m.manifest_digest.hex.substr(0, 12), HumanBytes(m.size),
                     HumanTime(m.modified, now, "Never")});
   }
-  std::fputs(RenderTable({"NAME", "ID", "SIZE", "MODIFIED"}, rows).c_str(), stdout);
-  return 0;
+  return Print(rows);
 }
 
 }  // namespace

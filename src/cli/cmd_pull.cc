@@ -19,11 +19,11 @@ struct PullFlags {
 };
 
 int Pull(const PullFlags& f) {
-  return RunTransfer(f.name, f.insecure, "pulling",
-                     [](store::RegistryClient& client, const store::ModelName& name,
-                        const store::RegistryOptions& options, const store::ProgressFn& progress) {
-                       return client.Pull(name, options, progress);
-                     });
+  return Transfer(f.name, f.insecure, "pulling", "/api/pull",
+                  [](store::RegistryClient& client, const store::ModelName& name,
+                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                    return client.Pull(name, options, progress);
+                  });
 }
 
 }  // namespace

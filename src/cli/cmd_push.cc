@@ -14,11 +14,11 @@ struct PushFlags {
 };
 
 int Push(const PushFlags& f) {
-  return RunTransfer(f.name, f.insecure, "pushing",
-                     [](store::RegistryClient& client, const store::ModelName& name,
-                        const store::RegistryOptions& options, const store::ProgressFn& progress) {
-                       return client.Push(name, options, progress);
-                     });
+  return Transfer(f.name, f.insecure, "pushing", "/api/push",
+                  [](store::RegistryClient& client, const store::ModelName& name,
+                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                    return client.Push(name, options, progress);
+                  });
 }
 
 }  // namespace

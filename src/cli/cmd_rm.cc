@@ -1,15 +1,36 @@
-// `hearth rm MODEL...`: removes models; blobs no other model uses are deleted.
+// `hearth rm MODEL...`: removes models; blobs no other model uses are deleted. Through the
+// server's /api/delete when one runs at HEARTH_HOST.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/model_ref.h"
 
 namespace hearth::cli {
 namespace {
 
+int RemoveViaServer(const ApiClient& api, const std::vector<std::string>& names) {
+  for (const std::string& text : names) {
+    auto r = api.Call("DELETE", "/api/delete", {{"model", text}});
+    if (!r.ok()) {
+      fmt::print(stderr, "Error: {}\n", r.status().message());
+      return 1;
+    }
+    fmt::print("deleted '{}'\n", text);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 int Remove(const std::vector<std::string>& names) {
+  auto api = ApiClient::ConnectFromEnv();
+  if (!api.ok()) {
+    fmt::print(stderr, "Error: {}\n", api.status().message());
+    return 1;
+  }
+  if (*api) return RemoveViaServer(**api, names);
   auto s = OpenDefaultStore();
   if (!s.ok()) {
     fmt::print(stderr, "Error: {}\n", s.status().message());

@@ -22,6 +22,7 @@ struct RunFlags {
   std::vector<std::string> prompt;
   bool verbose = false;
   int32_t num_ctx = 4096;
+  bool num_ctx_set = false;  // --num-ctx given: it wins over the model's PARAMETER num_ctx
 };
 
 std::atomic<Session*> g_session{nullptr};
@@ -38,7 +39,9 @@ int Run(const RunFlags& f) {
     fmt::print(stderr, "Error: {}\n", ref.status().message());
     return 1;
   }
-  auto session = Session::Open(std::move(ref).value(), f.num_ctx);
+  int32_t num_ctx = f.num_ctx;
+  if (!f.num_ctx_set) num_ctx = Session::ModelNumCtx(*ref).value_or(num_ctx);
+  auto session = Session::Open(std::move(ref).value(), num_ctx);
   if (!session.ok()) {
     fmt::print(stderr, "Error: {}\n", session.status().message());
     return 1;
@@ -88,10 +91,13 @@ Handler SetupRun(CLI::App& sub) {
       ->required();
   sub.add_option("prompt", f->prompt, "Prompt (omit for an interactive session)");
   sub.add_flag("--verbose", f->verbose, "Show timings for the response");
-  sub.add_option("--num-ctx", f->num_ctx, "Context window in tokens")
-      ->check(CLI::Range(16, 1 << 20))
-      ->capture_default_str();
-  return [f] { return Run(*f); };
+  CLI::Option* num_ctx = sub.add_option("--num-ctx", f->num_ctx, "Context window in tokens")
+                             ->check(CLI::Range(16, 1 << 20))
+                             ->capture_default_str();
+  return [f, num_ctx] {
+    f->num_ctx_set = num_ctx->count() > 0;
+    return Run(*f);
+  };
 }
 
 }  // namespace hearth::cli

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/registry_common.h"
+#include "router/scheduler.h"
 #include "server/inference_routes.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -21,7 +24,12 @@ const char kServeFooter[] =
     "      HEARTH_ORIGINS         A comma separated list of allowed origins\n"
     "      HEARTH_API_KEYS        Comma separated API keys required as \"Authorization: Bearer "
     "<key>\"\n"
-    "      HEARTH_API_KEYS_FILE   A file of API keys, one per line\n";
+    "      HEARTH_API_KEYS_FILE   A file of API keys, one per line\n"
+    "      HEARTH_KEEP_ALIVE      How long models stay loaded (default 5m; negative = forever)\n"
+    "      HEARTH_MAX_LOADED_MODELS  Maximum number of loaded models (default 3)\n"
+    "      HEARTH_MAX_QUEUE       Maximum number of queued requests (default 512)\n"
+    "      HEARTH_NUM_PARALLEL    Maximum number of parallel requests per model (default 1)\n"
+    "      HEARTH_CONTEXT_LENGTH  Context length when a request and model set none (default 4096)\n";
 
 int Serve() {
   auto options = server::ServerOptionsFromEnv();
@@ -34,16 +42,28 @@ int Serve() {
     fmt::print(stderr, "Error: {}\n", store.status().message());
     return 1;
   }
+  auto scheduler_options = router::SchedulerOptions::FromEnv();
+  if (!scheduler_options.ok()) {
+    fmt::print(stderr, "Error: {}\n", scheduler_options.status().message());
+    return 1;
+  }
+  // A request waiting for a model load or a free sequence holds a worker thread inside
+  // Scheduler::Generate (at most HEARTH_MAX_QUEUE of them; streaming answers do not hold one), so
+  // the pool has room for a full queue besides the store routes' workers.
+  options->worker_threads += std::min(scheduler_options->max_queue, 1024);
+  auto scheduler = router::Scheduler::Create(**store, *scheduler_options);
+  if (!scheduler.ok()) {
+    fmt::print(stderr, "Error: {}\n", scheduler.status().message());
+    return 1;
+  }
   server::Router router;
   server::AddGeneralRoutes(router, HEARTH_VERSION);
-  server::AddModelRoutes(router, store->get());
-  server::AddRegistryRoutes(router, store->get());
-  // TODO(lead): point this at the model scheduler (router::Scheduler) once it is merged; until
-  // then /api/generate, /api/chat, /api/embed(dings), /api/ps and /v1/* are not served.
-  router::Backend* backend = nullptr;
-  if (backend != nullptr) {
-    server::AddInferenceRoutes(router, {.backend = backend, .store = store->get(), .now = {}});
-  }
+  store::Store* st = store->get();
+  server::AddModelRoutes(router, st);
+  server::AddRegistryRoutes(router, st);
+  server::AddTransferRoutes(router, {.store = st, .registry = RegistryOptionsFromEnv()});
+  server::AddCreateRoutes(router, st);
+  server::AddInferenceRoutes(router, {.backend = scheduler->get(), .store = st, .now = {}});
 
   // Block the stop signals before the server's threads exist (they inherit the mask), then wait
   // for one here.

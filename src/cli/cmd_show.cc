@@ -1,5 +1,6 @@
 // `hearth show MODEL [--license | --modelfile | --parameters | --system | --template] [-v]`:
-// Ollama's `show` output, read straight from the store.
+// Ollama's `show` output, from the server's /api/show when one runs at HEARTH_HOST, else read
+// straight from the store.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -8,8 +9,10 @@
 #include <sstream>
 
 #include "chat/go_format.h"
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/model_ref.h"
+#include "cli/show_client.h"
 #include "cli/show_table.h"
 #include "store/model_facts.h"
 #include "store/show.h"
@@ -24,33 +27,6 @@ struct ShowFlags {
   bool license = false, modelfile = false, parameters = false, system = false, tmpl = false;
   bool verbose = false;
 };
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n\v\f");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n\v\f") - b + 1);
-}
-
-std::vector<std::string> Fields(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
-// The first `n` non-empty trimmed lines, then "..." when there are more.
-Rows Head(const std::string& s, size_t n) {
-  Rows rows;
-  size_t count = 0;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    line = Trim(line);
-    if (line.empty()) continue;
-    if (++count <= n) rows.push_back({"", line});
-  }
-  if (count > n) rows.push_back({"", "..."});
-  return rows;
-}
 
 // fmt's %v of one GGUF metadata value as Ollama's CLI prints it after a JSON round trip.
 std::string Scalar(const gguf::Value& v) {
@@ -169,17 +145,7 @@ std::string Info(const store::ShowInfo& s, bool verbose) {
     }
     out += RenderShowSection("Projector", rows);
   }
-  if (!s.parameters.empty()) {
-    Rows rows;
-    std::istringstream in(s.parameters);
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      std::vector<std::string> row = {""};
-      for (std::string& w : Fields(line)) row.push_back(std::move(w));
-      rows.push_back(std::move(row));
-    }
-    out += RenderShowSection("Parameters", rows);
-  }
+  if (!s.parameters.empty()) out += RenderShowSection("Parameters", ParameterRows(s.parameters));
   if (verbose && s.model) {
     std::vector<const gguf::KeyValue*> kv;
     for (const gguf::KeyValue& e : s.model->kv) {
@@ -203,8 +169,8 @@ std::string Info(const store::ShowInfo& s, bool verbose) {
     }
     if (!tensors.empty()) out += RenderShowSection("Tensors", tensors);
   }
-  if (!s.system.empty()) out += RenderShowSection("System", Head(s.system, 2));
-  if (!s.license.empty()) out += RenderShowSection("License", Head(s.license, 2));
+  if (!s.system.empty()) out += RenderShowSection("System", HeadRows(s.system, 2));
+  if (!s.license.empty()) out += RenderShowSection("License", HeadRows(s.license, 2));
   return out;
 }
 
@@ -220,6 +186,20 @@ int Show(const ShowFlags& f) {
   if (!name.ok()) {
     fmt::print(stderr, "Error: {}\n", name.status().message());
     return 1;
+  }
+  auto api = ApiClient::ConnectFromEnv();
+  if (!api.ok()) {
+    fmt::print(stderr, "Error: {}\n", api.status().message());
+    return 1;
+  }
+  if (*api) {
+    const ShowPart part = f.license      ? ShowPart::kLicense
+                          : f.modelfile  ? ShowPart::kModelfile
+                          : f.parameters ? ShowPart::kParameters
+                          : f.system     ? ShowPart::kSystem
+                          : f.tmpl       ? ShowPart::kTemplate
+                                         : ShowPart::kInfo;
+    return ShowViaServer(**api, f.model, part, f.verbose);
   }
   auto st = OpenDefaultStore();
   if (!st.ok()) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <future>
+#include <nlohmann/json.hpp>
 
+#include "chat/parameters.h"
 #include "engine/chat_template.h"
 
 namespace hearth::cli {
@@ -23,6 +25,47 @@ std::string Duration(std::chrono::nanoseconds d) {
   if (s >= 1e-3) return fmt::format("{:.6g}ms", s * 1e3);
   return fmt::format("{:.6g}µs", s * 1e6);
 }
+// A params layer as starting options: every key through chat::ApplyParameter (stop once per
+// element); load-time options (num_ctx, ...) are the engine's business, not errors.
+Status ApplyParams(const std::string& params_json, chat::GenerationOptions& options) {
+  if (params_json.empty()) return Status();
+  const nlohmann::json params = nlohmann::json::parse(params_json, nullptr, false);
+  if (!params.is_object()) return DataLoss("params layer is not a JSON object");
+  for (const auto& [key, value] : params.items()) {
+    std::vector<std::string> texts;
+    auto text = [](const nlohmann::json& v) {
+      return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    if (value.is_array()) {
+      for (const nlohmann::json& e : value) texts.push_back(text(e));
+    } else {
+      texts.push_back(text(value));
+    }
+    for (const std::string& t : texts) {
+      Status st = chat::ApplyParameter(options, key, t);
+      if (st.code() == StatusCode::kFailedPrecondition) continue;
+      if (!st.ok()) return DataLoss("params layer: " + st.message());
+    }
+  }
+  return Status();
+}
+
+Result<std::vector<chat::Message>> ParseMessages(const std::string& messages_json) {
+  std::vector<chat::Message> out;
+  if (messages_json.empty()) return out;
+  const nlohmann::json msgs = nlohmann::json::parse(messages_json, nullptr, false);
+  if (!msgs.is_array()) return DataLoss("messages layer is not a JSON array");
+  for (const nlohmann::json& m : msgs) {
+    if (!m.is_object()) return DataLoss("messages layer: an entry is not an object");
+    auto str = [&](const char* k) {
+      auto it = m.find(k);
+      return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    out.push_back({str("role"), str("content"), "", {}, "", ""});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::Open(const std::string& path, int32_t num_ctx) {
@@ -37,10 +80,59 @@ Result<std::unique_ptr<Session>> Session::Open(const std::string& path, int32_t 
   return s;
 }
 
+std::optional<int32_t> Session::ModelNumCtx(const ModelRef& ref) {
+  if (!ref.resolved) return std::nullopt;
+  const nlohmann::json params = nlohmann::json::parse(ref.resolved->params_json, nullptr, false);
+  if (!params.is_object()) return std::nullopt;
+  auto it = params.find("num_ctx");
+  if (it == params.end() || !it->is_number_integer()) return std::nullopt;
+  const int64_t n = it->get<int64_t>();
+  if (n < 16 || n > (1 << 20)) return std::nullopt;
+  return static_cast<int32_t>(n);
+}
+
 Result<std::unique_ptr<Session>> Session::Open(ModelRef ref, int32_t num_ctx) {
+  // The layers are checked before the model loads, so a broken one fails fast.
+  std::optional<chat::OllamaTemplate> go_template;
+  chat::GenerationOptions options;
+  std::vector<chat::Message> model_messages;
+  if (ref.resolved) {
+    const store::ResolvedModel& m = *ref.resolved;
+    if (!m.template_text.empty()) {
+      auto t = chat::OllamaTemplate::Parse(m.template_text);
+      if (!t.ok())
+        return DataLoss("template layer of " + m.name.Display() + ": " + t.status().message());
+      go_template = std::move(t).value();
+    }
+    HEARTH_RETURN_IF_ERROR(ApplyParams(m.params_json, options).WithContext(m.name.Display()));
+    HEARTH_ASSIGN_OR_RETURN(model_messages, ParseMessages(m.messages_json));
+  }
   HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, Open(ref.gguf_path, num_ctx));
+  s->go_template_ = std::move(go_template);
+  s->options_ = std::move(options);
+  s->model_messages_ = std::move(model_messages);
+  if (ref.resolved) s->model_system_ = ref.resolved->system;
   s->resolved_ = std::move(ref.resolved);
   return s;
+}
+
+Result<Session::Prompt> Session::RenderPrompt(const std::string& user_text) const {
+  std::vector<chat::Message> request;
+  if (!system_.empty()) request.push_back({"system", system_, "", {}, "", ""});
+  request.insert(request.end(), history_.begin(), history_.end());
+  request.push_back({"user", user_text, "", {}, "", ""});
+  // As /api/chat: the model's MESSAGEs, and its SYSTEM unless the session set one.
+  const std::vector<chat::Message> messages =
+      chat::ChatMessages(model_system_, model_messages_, request);
+  if (go_template_) {
+    chat::TemplateInput in;
+    in.messages = messages;
+    HEARTH_ASSIGN_OR_RETURN(std::string text, go_template_->Execute(in));
+    return Prompt{std::move(text), false};
+  }
+  HEARTH_ASSIGN_OR_RETURN(auto tmpl, engine::ChatTemplate::Create(engine_->model()->raw(), ""));
+  HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, tmpl->Render(messages, {}));
+  return Prompt{std::move(rendered.prompt), rendered.raw};
 }
 
 Status Session::SetContext(int32_t num_ctx) {
@@ -60,18 +152,11 @@ Status Session::SetContext(int32_t num_ctx) {
 
 Result<engine::Completion> Session::Ask(const std::string& user_text, std::FILE* out) {
   const engine::Model& model = *engine_->model();
-  std::vector<chat::Message> messages;
-  if (!system_.empty()) messages.push_back({"system", system_, "", {}, "", ""});
-  messages.insert(messages.end(), history_.begin(), history_.end());
-  messages.push_back({"user", user_text, "", {}, "", ""});
-  // Seam for store models: resolved_->template_text (a Go TEMPLATE), system, params_json and
-  // messages_json are applied by the Modelfile/template work; today the GGUF's own template runs.
-  HEARTH_ASSIGN_OR_RETURN(auto tmpl, engine::ChatTemplate::Create(model.raw(), ""));
-  HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, tmpl->Render(messages, {}));
+  HEARTH_ASSIGN_OR_RETURN(Prompt rendered, RenderPrompt(user_text));
 
   engine::GenerateRequest req;
   // A rendered template carries its own special tokens; a raw prompt gets BOS as the vocab asks.
-  req.prompt = model.Tokenize(rendered.prompt, /*add_special=*/rendered.raw || model.info().add_bos,
+  req.prompt = model.Tokenize(rendered.text, /*add_special=*/rendered.raw || model.info().add_bos,
                               /*parse_special=*/!rendered.raw);
   if (req.prompt.empty()) return InvalidArgument("the prompt is empty");
   req.options = options_;
@@ -90,7 +175,7 @@ Result<engine::Completion> Session::Ask(const std::string& user_text, std::FILE*
   HEARTH_RETURN_IF_ERROR(engine_->Submit(std::move(req), std::move(cb)));
   engine::Completion c = done.get_future().get();
   if (c.done_reason == chat::DoneReason::kError) return c.status;
-  history_.push_back(messages.back());
+  history_.push_back({"user", user_text, "", {}, "", ""});
   history_.push_back({"assistant", answer, "", {}, "", ""});
   return c;
 }

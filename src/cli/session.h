@@ -11,6 +11,7 @@
 
 #include "base/cancel.h"
 #include "chat/message.h"
+#include "chat/ollama_template.h"
 #include "chat/options.h"
 #include "cli/model_ref.h"
 #include "engine/engine.h"
@@ -24,6 +25,8 @@ class Session {
   // Same for a command-line model reference (a path, or a store model whose resolved manifest
   // the session keeps: see resolved()).
   static Result<std::unique_ptr<Session>> Open(ModelRef ref, int32_t num_ctx);
+  // num_ctx from a store model's params layer, when it sets one.
+  static std::optional<int32_t> ModelNumCtx(const ModelRef& ref);
 
   // Sends `user_text` as the next user turn (or a raw prompt for a template-less model), streams
   // the answer to `out`, appends it to the history. Returns the completion.
@@ -35,9 +38,18 @@ class Session {
   void set_system(std::string s) { system_ = std::move(s); }
   void ClearHistory() { history_.clear(); }
   const engine::ModelInfo& info() const { return engine_->model()->info(); }
-  // The store model this session runs, when it was opened by name. Its template, system,
-  // params and messages layers are not applied yet (the Modelfile/template work plugs in here).
+  // The store model this session runs, when it was opened by name. Its layers apply as in
+  // Ollama: TEMPLATE renders every prompt (else the GGUF's Jinja template), SYSTEM is the system
+  // message unless set_system() gives one, PARAMETERs are the starting options (num_ctx the
+  // default context size, see ModelNumCtx) and MESSAGEs precede the history.
   const std::optional<store::ResolvedModel>& resolved() const { return resolved_; }
+  // The prompt text the next Ask(user_text) sends, and whether it is raw (no template: the vocab
+  // decides about BOS) rather than rendered (special tokens parsed).
+  struct Prompt {
+    std::string text;
+    bool raw = false;
+  };
+  Result<Prompt> RenderPrompt(const std::string& user_text) const;
   std::chrono::nanoseconds load_duration() const { return load_duration_; }
   // Recreates the engine with another context size, keeping history and options.
   Status SetContext(int32_t num_ctx);
@@ -56,6 +68,10 @@ class Session {
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
   std::chrono::nanoseconds load_duration_{0};
   std::optional<store::ResolvedModel> resolved_;
+  // From resolved_'s layers (see resolved()).
+  std::optional<chat::OllamaTemplate> go_template_;
+  std::string model_system_;
+  std::vector<chat::Message> model_messages_;
 };
 
 }  // namespace hearth::cli

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <sstream>
 
 namespace hearth::cli {
 namespace {
@@ -144,6 +145,42 @@ std::string RenderShowSection(const std::string& header,
     }
   }
   return out + "\n";
+}
+
+namespace {
+
+std::string TrimSpace(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r\n\v\f");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n\v\f") - b + 1);
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> HeadRows(const std::string& s, size_t n) {
+  std::vector<std::vector<std::string>> rows;
+  size_t count = 0;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) {
+    line = TrimSpace(line);
+    if (line.empty()) continue;
+    if (++count <= n) rows.push_back({"", line});
+  }
+  if (count > n) rows.push_back({"", "..."});
+  return rows;
+}
+
+std::vector<std::vector<std::string>> ParameterRows(const std::string& parameters) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(parameters);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    std::vector<std::string> row = {""};
+    std::istringstream words(line);
+    for (std::string w; words >> w;) row.push_back(w);
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 }  // namespace hearth::cli

@@ -13,6 +13,14 @@ namespace hearth::cli {
 std::string RenderShowSection(const std::string& header,
                               const std::vector<std::vector<std::string>>& rows);
 
+// Rows ("", line) of the first `n` non-empty trimmed lines of `s`, then ("", "...") when there
+// are more (the System and License sections).
+std::vector<std::vector<std::string>> HeadRows(const std::string& s, size_t n);
+
+// Rows of the Parameters section: "" then the whitespace-separated fields of each non-empty line
+// of `show --parameters` text.
+std::vector<std::vector<std::string>> ParameterRows(const std::string& parameters);
+
 // tablewriter's WrapString: splits `s` on single spaces and breaks it into lines of at most
 // `limit` display columns (more when one word is longer) with minimal raggedness.
 std::vector<std::string> WrapWords(const std::string& s, size_t limit);

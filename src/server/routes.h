@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "server/router.h"
+#include "store/registry_client.h"
 #include "store/store.h"
 
 namespace hearth::server {
@@ -33,6 +34,28 @@ void AddBlobRoutes(Router& router, store::Store* store);
 // exact Content-Length). A manifest is looked up under registry.ollama.ai first, then under any
 // other host in the store. Invalid names or digests: 400; unknown ones: 404 (Docker error JSON).
 void AddRegistryRoutes(Router& router, store::Store* store);
+
+struct TransferRoutesOptions {
+  store::Store* store = nullptr;  // not owned; must outlive the server
+  // Part sizes, timeouts and retries of every transfer; insecure and cancel are per request.
+  store::RegistryOptions registry;
+};
+
+// POST /api/pull and POST /api/push ({model | name, insecure, stream = true}): 400 for a bad
+// body or name, 404 when pushing a model not in the store, then NDJSON progress as Ollama streams
+// it ("pulling manifest", "pulling <12 hex>" with digest/total/completed, "verifying sha256
+// digest", "writing manifest", "success"; push: "retrieving manifest", "pushing <12 hex>",
+// "pushing manifest", "success") and an {"error"} frame on failure. "stream": false answers the
+// last progress object, or the error with its status. A client disconnect cancels the transfer.
+void AddTransferRoutes(Router& router, TransferRoutesOptions options);
+
+// POST /api/create as Ollama's CreateHandler: {model | name, from, files {name: digest},
+// adapters {name: digest}, draft_files, template, license (string or list), system, parameters,
+// messages, renderer, parser, requires, modelfile (legacy text), quantize, stream = true}. Files
+// must be blobs uploaded with POST /api/blobs; the server never reads a path a request names.
+// 400 before streaming for a bad field, a non-GGUF file, or "quantization is not supported"; then
+// the status lines of store::CreateModel as {"status"} objects.
+void AddCreateRoutes(Router& router, store::Store* store);
 
 // Resolves `text` to the name of an existing model the way Ollama's getExistingName does: the
 // exact name if its manifest exists, else the stored name that matches case-insensitively, else

@@ -253,6 +253,7 @@ class Creator {
       if (!store_.HasBlob(*d)) return NotFound(Where(c) + ": blob " + d->ToString() + " not found");
       return std::optional<Digest>(*d);
     }
+    if (!opt_.allow_local_files) return std::optional<Digest>();
     HEARTH_ASSIGN_OR_RETURN(std::string path, ExpandModelfilePath(c.value, opt_.base_dir));
     std::error_code ec;
     const fs::file_status st = fs::status(path, ec);

@@ -27,6 +27,9 @@ namespace hearth::store {
 struct CreateOptions {
   // Relative FROM / ADAPTER / DRAFT paths resolve against this directory (the Modelfile's).
   std::string base_dir = ".";
+  // False on the server: FROM / ADAPTER / DRAFT values are "sha256:<hex>" blobs or (FROM) model
+  // names only, and no path a request names is ever opened.
+  bool allow_local_files = true;
   // Receives each progress status line; may be empty.
   std::function<void(const std::string&)> progress;
 };

@@ -1,8 +1,9 @@
 #pragma once
-// A small blocking HTTP client over libcurl for the registry client (internal to the store
-// module). One call = one request/response exchange: redirects are never followed here (the
-// registry session decides what to follow), only http and https are spoken, bodies are bounded,
-// and a transfer that moves no bytes for `stall_timeout` fails as kUnavailable ("stalled").
+// A small blocking HTTP client over libcurl for the registry client (and the CLI's API client,
+// cli/api_client.h). One call = one request/response exchange: redirects are never followed here
+// (the registry session decides what to follow), only http and https are spoken, bodies are
+// bounded, and a transfer that moves no bytes for `stall_timeout` fails as kUnavailable
+// ("stalled").
 // Thread-safe: every call uses its own curl handle.
 
 #include <chrono>

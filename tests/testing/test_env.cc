@@ -16,6 +16,14 @@ struct TempDirs {
     for (const auto& d : dirs) fs::remove_all(d, ec);
   }
 };
+// CLI commands talk to a server at HEARTH_HOST when one answers there: point every test process
+// (and the hearth processes it starts) at a closed loopback port, so that a developer's running
+// `hearth serve` never takes part in a test. Tests that want a server set HEARTH_HOST themselves.
+[[maybe_unused]] const bool kNoServer = [] {
+  ::setenv("HEARTH_HOST", "127.0.0.1:1", 1);
+  return true;
+}();
+
 TempDirs& Dirs() {
   static TempDirs d;
   return d;

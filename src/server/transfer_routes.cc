@@ -1,0 +1,140 @@
+// POST /api/pull and POST /api/push, as Ollama's PullHandler and PushHandler: the request is
+// validated before anything is sent (400/404 with {"error"}), then progress streams as NDJSON
+// api.ProgressResponse objects (or, with "stream": false, only the last one is answered). An
+// error after the stream started is its final {"error"} frame. A client that disconnects
+// cancels the transfer; a pull's partial files stay, so the next pull resumes.
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "server/json_body.h"
+#include "server/progress_call.h"
+#include "server/routes.h"
+#include "store/registry_client.h"
+#include "store/store.h"
+
+namespace hearth::server {
+
+std::string ProgressJson(const store::TransferProgress& p) {
+  // Ollama's api.ProgressResponse: digest, total and completed are omitempty.
+  nlohmann::json j = {{"status", p.status}};
+  if (!p.digest.empty()) j["digest"] = p.digest;
+  if (p.total != 0) j["total"] = p.total;
+  if (p.completed != 0) j["completed"] = p.completed;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void RunProgressCall(const CallPtr& c, bool stream,
+                     const std::function<Status(const store::ProgressFn&)>& work) {
+  if (stream) {
+    StreamWriterPtr w = c->StartStream(StreamFormat::kNdjson);
+    if (!w) return;
+    Status s = work([&](const store::TransferProgress& p) { w->Send(ProgressJson(p)); });
+    if (!s.ok()) {
+      w->Fail(s.message());
+    } else {
+      w->Finish();
+    }
+    return;
+  }
+  // Progress arrives from several download threads; keep the last one.
+  std::mutex mu;
+  store::TransferProgress last;
+  Status s = work([&](const store::TransferProgress& p) {
+    std::lock_guard<std::mutex> lock(mu);
+    last = p;
+  });
+  if (!s.ok()) {
+    c->RespondStatus(s);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  c->Respond(Response::Json(200, ProgressJson(last)));
+}
+
+namespace {
+
+struct TransferRequest {
+  store::ModelName name;
+  bool insecure = false;
+  bool stream = true;
+};
+
+// Parses {model | name, insecure, stream}; answers the call and returns nullopt when invalid.
+std::optional<TransferRequest> ParseTransfer(const store::Store& store, const CallPtr& c) {
+  auto body = JsonBody::Parse(c->request().body);
+  if (!body.ok()) {
+    c->RespondStatus(body.status());
+    return std::nullopt;
+  }
+  std::string model, name;
+  TransferRequest r;
+  for (Status s : {body->String("model", &model), body->String("name", &name),
+                   body->Bool("insecure", &r.insecure), body->Bool("stream", &r.stream)}) {
+    if (!s.ok()) {
+      c->RespondStatus(s);
+      return std::nullopt;
+    }
+  }
+  if (model.empty()) model = name;
+  if (model.empty()) {
+    c->RespondError(400, "model is required");
+    return std::nullopt;
+  }
+  auto existing = ExistingName(store, model);
+  if (!existing.ok()) {
+    c->RespondError(400, "invalid model name");
+    return std::nullopt;
+  }
+  r.name = *existing;
+  return r;
+}
+
+class TransferApi {
+ public:
+  explicit TransferApi(TransferRoutesOptions options)
+      : options_(std::move(options)), client_(options_.store) {}
+
+  void Pull(const CallPtr& c) {
+    auto r = ParseTransfer(*options_.store, c);
+    if (!r) return;
+    store::RegistryOptions o = Options(*r, c);
+    RunProgressCall(c, r->stream, [&](const store::ProgressFn& progress) {
+      return client_.Pull(r->name, o, progress);
+    });
+  }
+
+  void Push(const CallPtr& c) {
+    auto r = ParseTransfer(*options_.store, c);
+    if (!r) return;
+    if (!options_.store->ReadManifestBytes(r->name).ok()) {
+      c->RespondError(404, "model '" + r->name.Display() + "' not found");
+      return;
+    }
+    store::RegistryOptions o = Options(*r, c);
+    RunProgressCall(c, r->stream, [&](const store::ProgressFn& progress) {
+      return client_.Push(r->name, o, progress);
+    });
+  }
+
+ private:
+  store::RegistryOptions Options(const TransferRequest& r, const CallPtr& c) const {
+    store::RegistryOptions o = options_.registry;
+    o.insecure = r.insecure;
+    o.cancel = c->cancel().get();  // the CallPtr (and so the token) outlives the transfer
+    return o;
+  }
+
+  TransferRoutesOptions options_;
+  store::RegistryClient client_;  // shared: concurrent pulls of one blob share one download
+};
+
+}  // namespace
+
+void AddTransferRoutes(Router& router, TransferRoutesOptions options) {
+  auto api = std::make_shared<TransferApi>(std::move(options));
+  router.Add("POST", "/api/pull", [api](const CallPtr& c) { api->Pull(c); });
+  router.Add("POST", "/api/push", [api](const CallPtr& c) { api->Push(c); });
+}
+
+}  // namespace hearth::server
