@@ -23,24 +23,12 @@ bool HasCap(const chat::OllamaTemplate& t, const char* cap) {
   return std::find(caps.begin(), caps.end(), cap) != caps.end();
 }
 
-// The template a request renders with: the override, else the model's Go template (may be null:
-// then the Jinja template renders).
-struct Templates {
-  std::optional<chat::OllamaTemplate> override_template;
-  const chat::OllamaTemplate* go = nullptr;
-};
-
-Result<Templates> PickTemplate(const ModelPrompting& m, const chat::Request& r) {
-  Templates t;
-  if (!r.template_override.empty()) {
-    auto parsed = chat::OllamaTemplate::Parse(r.template_override);
-    if (!parsed.ok()) return parsed.status().WithContext("template");
-    t.override_template = std::move(parsed).value();
-    t.go = &*t.override_template;
-  } else if (m.go_template) {
-    t.go = &*m.go_template;
-  }
-  return t;
+// Parses the request's template override, if any (Go syntax, as Ollama's "template" field).
+Result<std::optional<chat::OllamaTemplate>> ParseOverride(const chat::Request& r) {
+  if (r.template_override.empty()) return std::optional<chat::OllamaTemplate>();
+  auto parsed = chat::OllamaTemplate::Parse(r.template_override);
+  if (!parsed.ok()) return parsed.status().WithContext("template");
+  return std::optional<chat::OllamaTemplate>(std::move(parsed).value());
 }
 
 Result<std::string> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
@@ -250,11 +238,16 @@ bool ModelPrompting::SupportsInsert() const {
 }
 
 Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request, int32_t n_ctx) {
-  HEARTH_ASSIGN_OR_RETURN(Templates t, PickTemplate(m, request));
-  HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, t.go, request));
+  // The override lives here, so `go` never outlives what it points at.
+  HEARTH_ASSIGN_OR_RETURN(std::optional<chat::OllamaTemplate> override_template,
+                          ParseOverride(request));
+  const chat::OllamaTemplate* go = override_template ? &*override_template
+                                   : m.go_template   ? &*m.go_template
+                                                     : nullptr;
+  HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, go, request));
   Result<Prompt> p = request.kind == chat::RequestKind::kChat
-                         ? BuildChat(m, t.go, request, n_ctx)
-                         : BuildGenerate(m, t.go, request, n_ctx);
+                         ? BuildChat(m, go, request, n_ctx)
+                         : BuildGenerate(m, go, request, n_ctx);
   if (!p.ok()) return p;
   if (p->tokens.empty()) return InvalidArgument("the prompt renders to no tokens");
   p->parser = MakeOutputParser(m, request);
