@@ -49,7 +49,8 @@ Result<std::string> RenderMessages(const ModelPrompting& m, const chat::OllamaTe
   engine::RenderOptions options;
   options.add_generation_prompt = true;
   if (with_tools) options.tools = r.tools;
-  options.enable_thinking = r.think.enabled;
+  options.think = r.think;
+  options.tool_choice = r.tool_choice;
   HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, m.jinja->Render(messages, options));
   return std::move(rendered.prompt);
 }

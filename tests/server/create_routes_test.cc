@@ -26,7 +26,7 @@ class CreateRoutesTest : public ::testing::Test {
   void SetUp() override {
     ts_ = testing::MakeTestStore();
     Router router;
-    AddModelRoutes(router, {.store = ts_.store.get()});
+    AddModelRoutes(router, ts_.store.get());
     AddCreateRoutes(router, ts_.store.get());
     auto s = HttpServer::Start(ServerOptions{.port = 0}, std::move(router));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
