@@ -192,3 +192,19 @@ test('create from an existing model with a system prompt', async () => {
   assert.equal(show.system, 'Talk like a pirate.');
   await ollama.delete({ model: 'pirate' });
 });
+
+test('embed: batch input, unit-norm vectors; legacy embeddings', async () => {
+  const r = await ollama.embed({ model: 'stories', input: ['Once upon a time', 'The cat sat'] });
+  assert.equal(r.embeddings.length, 2);
+  for (const v of r.embeddings) {
+    assert.equal(v.length, 64);
+    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-3, `norm ${norm}`);
+  }
+  assert.notDeepEqual(r.embeddings[0], r.embeddings[1]);
+  assert.ok(r.prompt_eval_count > 0);
+  const one = await ollama.embed({ model: 'stories', input: 'Once upon a time' });
+  for (let i = 0; i < 64; i++) assert.ok(Math.abs(one.embeddings[0][i] - r.embeddings[0][i]) < 1e-4);
+  const legacy = await ollama.embeddings({ model: 'stories', prompt: 'Once upon a time' });
+  assert.equal(legacy.embedding.length, 64);
+});

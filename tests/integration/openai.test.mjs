@@ -144,3 +144,14 @@ test('errors are OpenAI error objects', async () => {
     (e) => e.status === 400 && /messages/.test(e.error?.message ?? e.message),
   );
 });
+
+test('embeddings: openai-node asks for base64 and decodes it to the same floats', async () => {
+  const r = await client.embeddings.create({ model: 'stories', input: ['Once upon a time', 'The cat sat'] });
+  assert.equal(r.object, 'list');
+  assert.equal(r.data.length, 2);
+  assert.equal(r.data[1].index, 1);
+  assert.equal(r.data[0].embedding.length, 64);
+  const floats = await client.embeddings.create({ model: 'stories', input: 'Once upon a time', encoding_format: 'float' });
+  for (let i = 0; i < 64; i++) assert.ok(Math.abs(floats.data[0].embedding[i] - r.data[0].embedding[i]) < 1e-6);
+  assert.ok(r.usage.prompt_tokens > 0);
+});

@@ -15,11 +15,11 @@ after(async () => {
   store?.cleanup();
 });
 
-// The number of times the server has loaded (or reloaded) `model`, from /api/ps's load counter
-// when present, else from the server log ("loaded model <name>" lines).
+// The number of engines the server has created for `model` (first load, reloads and context
+// grows), from its log: the scheduler writes "model <name>: loaded with a context of ..." each time.
 function loads(model) {
-  const re = new RegExp(`loaded model ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
-  return (server.log().match(re) ?? []).length;
+  const name = model.includes(':') ? model : `${model}:latest`;
+  return server.log().split('\n').filter((l) => l.includes(`model ${name}: loaded with`)).length;
 }
 
 // Continue's options block (`_getModelFileParams`), sent with every request.
