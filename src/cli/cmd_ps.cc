@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "cli/local_http.h"
+#include "cli/server_connection.h"
 #include "cli/ps_table.h"
 
 namespace hearth::cli {
@@ -16,21 +16,17 @@ Handler SetupPs(CLI::App& sub) {
   auto prefix = std::make_shared<std::string>();
   sub.add_option("MODEL", *prefix, "Only models whose name starts with MODEL");
   return [prefix] {
-    auto url = ServerUrl();
-    if (!url.ok()) {
-      fmt::print(stderr, "Error: {}\n", url.status().message());
+    auto client = RequireServer();
+    if (!client.ok()) {
+      fmt::print(stderr, "Error: {}\n", client.status().message());
       return 1;
     }
-    auto reply = HttpCall("GET", *url + "/api/ps");
+    auto reply = client->Call("GET", "/api/ps");
     if (!reply.ok()) {
       fmt::print(stderr, "Error: {}\n", reply.status().message());
       return 1;
     }
-    if (reply->status != 200) {
-      fmt::print(stderr, "Error: {}\n", ErrorMessage(*reply));
-      return 1;
-    }
-    auto table = RenderPsTable(reply->body, std::chrono::system_clock::now(), *prefix);
+    auto table = RenderPsTable(reply->dump(),  std::chrono::system_clock::now(), *prefix);
     if (!table.ok()) {
       fmt::print(stderr, "Error: {}\n", table.status().message());
       return 1;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "cli/local_http.h"
+#include "cli/server_connection.h"
 
 namespace hearth::cli {
 
@@ -17,24 +17,19 @@ Handler SetupStop(CLI::App& sub) {
   auto model = std::make_shared<std::string>();
   sub.add_option("MODEL", *model, "Model to unload")->required();
   return [model] {
-    auto url = ServerUrl();
-    if (!url.ok()) {
-      fmt::print(stderr, "Error: {}\n", url.status().message());
+    auto client = RequireServer();
+    if (!client.ok()) {
+      fmt::print(stderr, "Error: {}\n", client.status().message());
       return 1;
     }
     const nlohmann::json body = {{"model", *model}, {"keep_alive", 0}, {"stream", false}};
-    auto reply = HttpCall("POST", *url + "/api/generate",
-                          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    if (!reply.ok()) {
-      fmt::print(stderr, "Error: {}\n", reply.status().message());
-      return 1;
-    }
-    if (reply->status == 404) {
+    auto reply = client->Call("POST", "/api/generate", body);
+    if (!reply.ok() && reply.status().code() == StatusCode::kNotFound) {
       fmt::print(stderr, "Error: couldn't find model \"{}\" to stop\n", *model);
       return 1;
     }
-    if (reply->status != 200) {
-      fmt::print(stderr, "Error: {}\n", ErrorMessage(*reply));
+    if (!reply.ok()) {
+      fmt::print(stderr, "Error: {}\n", reply.status().message());
       return 1;
     }
     return 0;
