@@ -7,8 +7,8 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "cli/server_connection.h"
 #include "cli/ps_table.h"
+#include "cli/server_connection.h"
 
 namespace hearth::cli {
 
@@ -26,7 +26,7 @@ Handler SetupPs(CLI::App& sub) {
       fmt::print(stderr, "Error: {}\n", reply.status().message());
       return 1;
     }
-    auto table = RenderPsTable(reply->dump(),  std::chrono::system_clock::now(), *prefix);
+    auto table = RenderPsTable(reply->dump(), std::chrono::system_clock::now(), *prefix);
     if (!table.ok()) {
       fmt::print(stderr, "Error: {}\n", table.status().message());
       return 1;

@@ -1,13 +1,16 @@
 // `hearth run MODEL [PROMPT]`: one-shot with a prompt (or piped stdin), interactive otherwise.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/model_ref.h"
 #include "cli/repl.h"
@@ -32,16 +35,30 @@ void OnInterrupt(int) {
   if (Session* s = g_session.load()) s->Cancel();
 }
 
+// A .gguf file runs in this process. A model name runs on the server at HEARTH_HOST when one
+// answers there (as Ollama's CLI: the model stays loaded for the next run), else in this process
+// from the local store.
+Result<std::unique_ptr<Session>> OpenSession(const RunFlags& f) {
+  std::error_code ec;
+  const bool is_file = std::filesystem::is_regular_file(f.model, ec) || f.model.ends_with(".gguf");
+  if (!is_file) {
+    HEARTH_ASSIGN_OR_RETURN(std::optional<ApiClient> client, ApiClient::ConnectFromEnv());
+    if (client) {
+      HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<Session> s,
+                              Session::OpenRemote(std::move(*client), f.model));
+      if (f.num_ctx_set) HEARTH_RETURN_IF_ERROR(s->SetContext(f.num_ctx));
+      return s;
+    }
+  }
+  HEARTH_ASSIGN_OR_RETURN(ModelRef ref, ResolveModelArg(f.model));
+  int32_t num_ctx = f.num_ctx;
+  if (!f.num_ctx_set) num_ctx = Session::ModelNumCtx(ref).value_or(num_ctx);
+  return Session::Open(std::move(ref), num_ctx);
+}
+
 int Run(const RunFlags& f) {
   if (f.verbose) engine::SetBackendVerbose(false);
-  auto ref = ResolveModelArg(f.model);
-  if (!ref.ok()) {
-    fmt::print(stderr, "Error: {}\n", ref.status().message());
-    return 1;
-  }
-  int32_t num_ctx = f.num_ctx;
-  if (!f.num_ctx_set) num_ctx = Session::ModelNumCtx(*ref).value_or(num_ctx);
-  auto session = Session::Open(std::move(ref).value(), num_ctx);
+  auto session = OpenSession(f);
   if (!session.ok()) {
     fmt::print(stderr, "Error: {}\n", session.status().message());
     return 1;
@@ -87,8 +104,7 @@ int Run(const RunFlags& f) {
 
 Handler SetupRun(CLI::App& sub) {
   auto f = std::make_shared<RunFlags>();
-  sub.add_option("model", f->model, "Model name in the store, or path of a .gguf file")
-      ->required();
+  sub.add_option("model", f->model, "Model name in the store, or path of a .gguf file")->required();
   sub.add_option("prompt", f->prompt, "Prompt (omit for an interactive session)");
   sub.add_flag("--verbose", f->verbose, "Show timings for the response");
   CLI::Option* num_ctx = sub.add_option("--num-ctx", f->num_ctx, "Context window in tokens")

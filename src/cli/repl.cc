@@ -147,16 +147,7 @@ int RunRepl(Session& session, LineReader& reader, std::FILE* out, std::FILE* err
           std::fputs("Usage:\n  /set parameter <name> <value>\n", err);
           continue;
         }
-        Status s = chat::ApplyParameter(session.options(), name, value);
-        if (s.code() == StatusCode::kFailedPrecondition && name == "num_ctx") {
-          int32_t n = 0;
-          try {
-            n = std::stoi(value);
-          } catch (...) {
-            n = 0;
-          }
-          s = n > 0 ? session.SetContext(n) : InvalidArgument("num_ctx must be a positive integer");
-        }
+        Status s = session.SetParameter(name, value);
         if (!s.ok()) fmt::print(err, "Error: {}\n", s.message());
         else fmt::print(out, "Set parameter '{}' to '{}'\n", name, value);
       } else {

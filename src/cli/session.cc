@@ -135,7 +135,29 @@ Result<Session::Prompt> Session::RenderPrompt(const std::string& user_text) cons
   return Prompt{std::move(rendered.prompt), rendered.raw};
 }
 
+Status Session::SetParameter(const std::string& name, const std::string& value) {
+  Status s = chat::ApplyParameter(options_, name, value);
+  if (s.code() == StatusCode::kFailedPrecondition && name == "num_ctx") {
+    HEARTH_ASSIGN_OR_RETURN(chat::ParameterValue v, chat::ParseParameter(name, value));
+    if (v.i <= 0 || v.i > (1 << 24)) return InvalidArgument("num_ctx must be a positive integer");
+    s = remote_ ? Status() : SetContext(static_cast<int32_t>(v.i));
+  }
+  if (!s.ok() || !remote_) return s;
+  HEARTH_ASSIGN_OR_RETURN(chat::ParameterValue v, chat::ParseParameter(name, value));
+  switch (v.type) {
+    case chat::ParameterType::kInt: remote_options_[name] = v.i; break;
+    case chat::ParameterType::kFloat: remote_options_[name] = v.f; break;
+    case chat::ParameterType::kBool: remote_options_[name] = v.b; break;
+    case chat::ParameterType::kStringList: remote_options_[name].push_back(v.s); break;
+  }
+  return Status();
+}
+
 Status Session::SetContext(int32_t num_ctx) {
+  if (remote_) {
+    remote_options_["num_ctx"] = num_ctx;
+    return Status();
+  }
   engine::EngineOptions eo = engine_->options();
   eo.n_ctx = num_ctx;
   engine::ModelPtr model = engine_->model();
@@ -151,6 +173,7 @@ Status Session::SetContext(int32_t num_ctx) {
 }
 
 Result<engine::Completion> Session::Ask(const std::string& user_text, std::FILE* out) {
+  if (remote_) return AskRemote(user_text, out);
   const engine::Model& model = *engine_->model();
   HEARTH_ASSIGN_OR_RETURN(Prompt rendered, RenderPrompt(user_text));
 
@@ -197,6 +220,7 @@ void Session::PrintStats(std::FILE* out, const engine::Completion& c,
 }
 
 std::string Session::InfoText() const {
+  if (remote_) return RemoteInfoText();
   const engine::ModelInfo& i = info();
   const engine::MemoryReport m = engine_->memory();
   std::string s = "  Model\n";

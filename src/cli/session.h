@@ -13,6 +13,7 @@
 #include "chat/message.h"
 #include "chat/ollama_template.h"
 #include "chat/options.h"
+#include "cli/api_client.h"
 #include "cli/model_ref.h"
 #include "engine/engine.h"
 
@@ -25,6 +26,10 @@ class Session {
   // Same for a command-line model reference (a path, or a store model whose resolved manifest
   // the session keeps: see resolved()).
   static Result<std::unique_ptr<Session>> Open(ModelRef ref, int32_t num_ctx);
+  // A session whose answers come from a running server (POST /api/chat on `client`), as
+  // Ollama's CLI runs: the model loads there (and stays loaded for its keep_alive). NotFound when
+  // the server has no such model.
+  static Result<std::unique_ptr<Session>> OpenRemote(ApiClient client, std::string model);
   // num_ctx from a store model's params layer, when it sets one.
   static std::optional<int32_t> ModelNumCtx(const ModelRef& ref);
 
@@ -35,8 +40,13 @@ class Session {
   void Cancel() { cancel_->Cancel(); }
 
   chat::GenerationOptions& options() { return options_; }
+  // `/set parameter NAME VALUE`: validated as Ollama's option NAME; num_ctx resizes the context.
+  // A remote session sends the parameters set this way with every request.
+  Status SetParameter(const std::string& name, const std::string& value);
+  bool remote() const { return remote_ != nullptr; }
   void set_system(std::string s) { system_ = std::move(s); }
   void ClearHistory() { history_.clear(); }
+  // Local sessions only.
   const engine::ModelInfo& info() const { return engine_->model()->info(); }
   // The store model this session runs, when it was opened by name. Its layers apply as in
   // Ollama: TEMPLATE renders every prompt (else the GGUF's Jinja template), SYSTEM is the system
@@ -72,6 +82,13 @@ class Session {
   std::optional<chat::OllamaTemplate> go_template_;
   std::string model_system_;
   std::vector<chat::Message> model_messages_;
+  // Remote sessions (session_remote.cc).
+  Result<engine::Completion> AskRemote(const std::string& user_text, std::FILE* out);
+  std::string RemoteInfoText() const;
+  std::shared_ptr<const ApiClient> remote_;
+  std::string remote_model_;
+  nlohmann::json remote_options_ = nlohmann::json::object();  // the parameters set with /set
+  nlohmann::json remote_show_;                                // the server's /api/show answer
 };
 
 }  // namespace hearth::cli

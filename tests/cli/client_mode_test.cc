@@ -219,6 +219,33 @@ TEST(ClientModeTest, CommandsGoThroughARunningServer) {
   EXPECT_FALSE(HasModel(server_models, "local"));
 }
 
+TEST(ClientModeTest, RunGoesThroughARunningServer) {
+  const std::string server_models = TempDir() + "/server";
+  const std::string client_models = TempDir() + "/client";
+  ASSERT_TRUE(store::Store::Open(server_models).ok());
+  auto server = Server::Start(server_models);
+  ASSERT_TRUE(server);
+  const std::string env = "HEARTH_HOST=" + server->host() + " HEARTH_MODELS=" + client_models;
+  const std::string dir = ModelfileDir("PARAMETER temperature 0\nPARAMETER num_predict 12\n");
+  ASSERT_EQ(Hearth(env, "create mine -f " + dir + "/Modelfile").exit_code, 0);
+
+  // The client's store is empty: the answer can only come from the server's model.
+  Ran r = Hearth(env, "run mine \"Once upon a time\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, ", there was a little girl named Lily. She\n");
+  r = Hearth(env, "ps");
+  EXPECT_NE(r.out.find("mine:latest"), std::string::npos) << r.out;
+  r = Hearth(env, "run nosuch hi");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("not found"), std::string::npos) << r.out;
+
+  // Without a server the name is looked up in the client's own store.
+  server->Stop();
+  r = Hearth(env, "run mine hi");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("not found"), std::string::npos) << r.out;
+}
+
 TEST(ClientModeTest, SendsTheApiKey) {
   const std::string server_models = TempDir();
   auto server = Server::Start(server_models, {"HEARTH_API_KEYS=sekrit"});
