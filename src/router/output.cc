@@ -11,7 +11,9 @@
 namespace hearth::router {
 namespace {
 
-using Json = nlohmann::json;
+// Ordered: the grammar keeps the schema's property order, and the name must come first (the
+// tool-call parser finds the name, then the arguments after it).
+using Json = nlohmann::ordered_json;
 
 class PlainOutput final : public OutputParser {
  public:

@@ -65,8 +65,10 @@ TEST_F(WireTest, RequiredToolChoiceOnAGoTemplateYieldsACall) {
   chat::Request r = ChatRequest("chatty", {Message{"user", "Weather in Paris?"}}, 200);
   r.tools = {Weather()};
   r.tool_choice.mode = chat::ToolChoice::Mode::kRequired;
+  r.options.push_back(testing::IntOption("num_ctx", 512));  // the tools make a long prompt
   Collector c;
-  ASSERT_TRUE(s->Generate(r, c.Sink()).ok());
+  const Status started = s->Generate(r, c.Sink());
+  ASSERT_TRUE(started.ok()) << started.ToString();
   ExpectOneCall(c, "get_weather", "city");
 }
 
@@ -77,8 +79,10 @@ TEST_F(WireTest, NamedToolChoiceWithATaggedTemplateCallsThatTool) {
   r.tools = {Weather(), Time()};
   r.tool_choice.mode = chat::ToolChoice::Mode::kFunction;
   r.tool_choice.function = "get_time";
+  r.options.push_back(testing::IntOption("num_ctx", 512));
   Collector c;
-  ASSERT_TRUE(s->Generate(r, c.Sink()).ok());
+  const Status started = s->Generate(r, c.Sink());
+  ASSERT_TRUE(started.ok()) << started.ToString();
   ExpectOneCall(c, "get_time", "zone");
   EXPECT_EQ(c.text(), "");  // the tag and the call are not content
 }
@@ -104,8 +108,10 @@ TEST_F(WireTest, AutoToolChoiceOnAGoTemplateIsNotForced) {
   auto s = Make(TestOptions());
   chat::Request r = ChatRequest("chatty", {Message{"user", "Tell me a story"}}, 12);
   r.tools = {Weather()};
+  r.options.push_back(testing::IntOption("num_ctx", 512));
   Collector c;
-  ASSERT_TRUE(s->Generate(r, c.Sink()).ok());
+  const Status started = s->Generate(r, c.Sink());
+  ASSERT_TRUE(started.ok()) << started.ToString();
   ASSERT_TRUE(c.Wait());
   // stories260K tells stories: free text, no call, and the length limit ends it.
   EXPECT_TRUE(c.tool_calls().empty());
@@ -120,7 +126,8 @@ TEST_F(WireTest, LogprobsComeWithTheirTokens) {
   r.logprobs = true;
   r.top_logprobs = 3;
   Collector c;
-  ASSERT_TRUE(s->Generate(r, c.Sink()).ok());
+  const Status started = s->Generate(r, c.Sink());
+  ASSERT_TRUE(started.ok()) << started.ToString();
   ASSERT_TRUE(c.Wait());
   const auto lps = c.logprobs();
   ASSERT_EQ(lps.size(), 6u);
