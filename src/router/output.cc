@@ -60,12 +60,23 @@ std::string GbnfLiteral(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out.push_back(c);
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out + "\"";
@@ -96,7 +107,8 @@ std::unique_ptr<OutputParser> MakeGoParser(const chat::OllamaTemplate& go,
 Result<engine::GrammarConstraint> GoToolGrammar(const chat::OllamaTemplate& go,
                                                 const std::vector<chat::Tool>& tools,
                                                 const std::string& function) {
-  if (tools.empty()) return InvalidArgument("tool_choice: a call is required but there are no tools");
+  if (tools.empty())
+    return InvalidArgument("tool_choice: a call is required but there are no tools");
   Json any_of = Json::array();
   for (const chat::Tool& t : tools) {
     if (!function.empty() && t.name != function) continue;

@@ -38,7 +38,8 @@ bool ToolsActive(const chat::Request& r) {
 }
 
 Result<Rendered> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
-                                const chat::Request& r, const std::vector<chat::Message>& messages) {
+                                const chat::Request& r,
+                                const std::vector<chat::Message>& messages) {
   const bool with_tools = ToolsActive(r);
   Rendered out;
   if (go != nullptr) {

@@ -43,8 +43,8 @@ Result<chat::EmbedResult> Scheduler::Embed(chat::EmbedRequest request) {
       e->embedder = std::move(embedder).value();
       load_time += Clock::now() - created;
       Log("model " + resolved.name.Display() + ": embedding context of " +
-          std::to_string(e->embedder->options().n_ctx) + " tokens, " +
-          e->embedder->pooling() + " pooling");
+          std::to_string(e->embedder->options().n_ctx) + " tokens, " + e->embedder->pooling() +
+          " pooling");
     }
     engine::EmbedOptions o;
     o.truncate = request.truncate;

@@ -132,7 +132,8 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   eo.n_threads = load.num_thread > 0 ? load.num_thread : options_.num_threads;
   auto engine = engine::Engine::Create(model, eo);
   if (!engine.ok()) return fail(engine.status().WithContext("loading model '" + name + "'"));
-  Log("model " + name + ": loaded with a context of " + std::to_string((*engine)->options().n_ctx) +
+  // "loaded model <name>" once per (re)load: the integration tests count these lines.
+  Log("loaded model " + name + " with a context of " + std::to_string((*engine)->options().n_ctx) +
       " tokens x " + std::to_string(eo.n_parallel) + " sequences");
   lock.lock();
   e->engine = std::move(engine).value();

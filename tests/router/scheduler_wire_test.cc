@@ -185,6 +185,10 @@ TEST_F(WireTest, EmbedGivesUnitVectorsIndependentOfTheBatch) {
     EXPECT_NEAR(single->embeddings[0][i], batch->embeddings[1][i], 1e-4) << i;
   EXPECT_EQ(single->usage.load.count(), 0);  // loaded already
   EXPECT_EQ(s->Stats().loads, 1u);
+  int load_lines = 0;  // the integration tests count these
+  for (const std::string& line : Logs())
+    load_lines += line.rfind("loaded model stories:latest ", 0) == 0;
+  EXPECT_EQ(load_lines, 1);
 
   e.dimensions = 8;
   auto cut = s->Embed(e);
