@@ -1,5 +1,6 @@
 // Scheduler::Embed: embeddings on a loaded model (see scheduler.h).
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -30,6 +31,11 @@ Result<chat::EmbedResult> Scheduler::Embed(chat::EmbedRequest request) {
   const EntryPtr& e = lease.entry;
   Result<std::vector<engine::Embedding>> out = [&]() -> Result<std::vector<engine::Embedding>> {
     std::lock_guard<std::mutex> embed_lock(e->embed_mu);
+    // The context this request asks for (as the embedder caps it): an embedder made for another
+    // size is replaced, so that num_ctx and truncate mean the same for every request.
+    const int32_t train = e->model->info().context_length;
+    const int32_t n_ctx = train > 0 ? std::min(load.num_ctx, train) : load.num_ctx;
+    if (e->embedder && e->embedder->options().n_ctx != n_ctx) e->embedder.reset();
     if (!e->embedder) {
       const auto created = Clock::now();
       engine::EmbedderOptions eo;

@@ -219,6 +219,20 @@ TEST_F(WireTest, EmbedErrors) {
   ASSERT_TRUE(cut.ok()) << cut.status().ToString();
   EXPECT_EQ(cut->embeddings.size(), 2u);
 
+  // num_ctx applies per request: 12 tokens fit 64 but not 8.
+  e.inputs = {"Once upon a time there was a little girl named Lily"};
+  e.truncate = false;
+  e.options = {testing::IntOption("num_ctx", 64)};
+  auto fits = s->Embed(e);
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  e.options = {testing::IntOption("num_ctx", 8)};
+  auto small = s->Embed(e);
+  EXPECT_EQ(small.status().code(), StatusCode::kInvalidArgument) << small.status().ToString();
+  e.truncate = true;
+  auto cut_small = s->Embed(e);
+  ASSERT_TRUE(cut_small.ok()) << cut_small.status().ToString();
+  EXPECT_EQ(cut_small->usage.prompt_tokens, 8);
+
   e.inputs.clear();
   EXPECT_EQ(s->Embed(e).status().code(), StatusCode::kInvalidArgument);
 }
