@@ -8,10 +8,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-class PlainOutput final : public OutputParser {
- public:
-  void Add(std::string_view text, chat::Chunk& chunk) override { chunk.content.append(text); }
-  void Finish(chat::Chunk&) override {}
+// A render's text and, for a Jinja template, what the engine request and the output parser need.
+struct Rendered {
+  std::string text;
+  engine::GrammarConstraint grammar;
+  std::vector<std::string> stops;
+  engine::OutputSyntaxPtr syntax;
 };
 
 Status Unsupported(const chat::Request& r, const char* what) {
@@ -31,10 +33,15 @@ Result<std::optional<chat::OllamaTemplate>> ParseOverride(const chat::Request& r
   return std::optional<chat::OllamaTemplate>(std::move(parsed).value());
 }
 
-Result<std::string> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
-                                   const chat::Request& r,
-                                   const std::vector<chat::Message>& messages) {
-  const bool with_tools = !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
+bool ToolsActive(const chat::Request& r) {
+  return !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
+}
+
+Result<Rendered> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
+                                const chat::Request& r,
+                                const std::vector<chat::Message>& messages) {
+  const bool with_tools = ToolsActive(r);
+  Rendered out;
   if (go != nullptr) {
     chat::TemplateInput in;
     in.messages = messages;
@@ -44,15 +51,21 @@ Result<std::string> RenderMessages(const ModelPrompting& m, const chat::OllamaTe
     in.is_think_set = r.think.set;
     auto text = go->Execute(in);
     if (!text.ok()) return text.status().WithContext("template");
-    return text;
+    out.text = std::move(text).value();
+    return out;
   }
   engine::RenderOptions options;
   options.add_generation_prompt = true;
   if (with_tools) options.tools = r.tools;
   options.think = r.think;
   options.tool_choice = r.tool_choice;
+  options.format = r.format;
   HEARTH_ASSIGN_OR_RETURN(engine::RenderedPrompt rendered, m.jinja->Render(messages, options));
-  return std::move(rendered.prompt);
+  out.text = std::move(rendered.prompt);
+  out.grammar = std::move(rendered.grammar);
+  out.stops = std::move(rendered.additional_stops);
+  out.syntax = std::move(rendered.syntax);
+  return out;
 }
 
 Status TooLong(size_t tokens, int32_t n_ctx) {
@@ -63,8 +76,7 @@ Status TooLong(size_t tokens, int32_t n_ctx) {
 Status CheckCapabilities(const ModelPrompting& m, const chat::OllamaTemplate* go,
                          const chat::Request& r) {
   if (!r.images.empty()) return Unsupported(r, "vision");
-  const bool with_tools = !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
-  if (with_tools) {
+  if (ToolsActive(r)) {
     const bool ok = go != nullptr ? HasCap(*go, "tools") : m.jinja->supports_tools();
     if (!ok) return Unsupported(r, "tools");
   }
@@ -76,7 +88,7 @@ Status CheckCapabilities(const ModelPrompting& m, const chat::OllamaTemplate* go
 }
 
 Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate* go,
-                             const chat::Request& r, int32_t n_ctx) {
+                             const chat::Request& r, int32_t n_ctx, Rendered* extras) {
   Prompt p;
   const engine::Model& model = *m.model;
   if (!r.suffix.empty()) {
@@ -103,7 +115,8 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate
     p.tokens = model.Tokenize(p.text, true, true);
   } else {
     chat::TemplateInput in = chat::GenerateInput(r.prompt, "", r.system, m.system, m.messages);
-    HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, nullptr, r, in.messages));
+    HEARTH_ASSIGN_OR_RETURN(*extras, RenderMessages(m, nullptr, r, in.messages));
+    p.text = extras->text;
     p.tokens = model.Tokenize(p.text, true, true);
   }
   p.original_tokens = static_cast<int32_t>(p.tokens.size());
@@ -129,11 +142,12 @@ std::vector<chat::Message> Without(const std::vector<chat::Message>& messages,
 }
 
 Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go,
-                         const chat::Request& r, int32_t n_ctx) {
+                         const chat::Request& r, int32_t n_ctx, Rendered* extras) {
   const std::string& system = r.system.empty() ? m.system : r.system;
   const std::vector<chat::Message> messages = chat::ChatMessages(system, m.messages, r.messages);
   Prompt p;
-  HEARTH_ASSIGN_OR_RETURN(p.text, RenderMessages(m, go, r, messages));
+  HEARTH_ASSIGN_OR_RETURN(*extras, RenderMessages(m, go, r, messages));
+  p.text = extras->text;
   p.tokens = m.model->Tokenize(p.text, true, true);
   p.original_tokens = static_cast<int32_t>(p.tokens.size());
   const int64_t limit = static_cast<int64_t>(n_ctx) - 1;
@@ -161,7 +175,9 @@ Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go
   };
   auto attempt = [&](size_t k) -> Result<Try> {
     Try t;
-    HEARTH_ASSIGN_OR_RETURN(t.text, RenderMessages(m, go, r, Without(messages, droppable, k)));
+    HEARTH_ASSIGN_OR_RETURN(Rendered rendered,
+                            RenderMessages(m, go, r, Without(messages, droppable, k)));
+    t.text = std::move(rendered.text);
     t.tokens = m.model->Tokenize(t.text, true, true);
     return t;
   };
@@ -246,17 +262,37 @@ Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request
                                    : m.go_template   ? &*m.go_template
                                                      : nullptr;
   HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, go, request));
+  Rendered extras;
   Result<Prompt> p = request.kind == chat::RequestKind::kChat
-                         ? BuildChat(m, go, request, n_ctx)
-                         : BuildGenerate(m, go, request, n_ctx);
+                         ? BuildChat(m, go, request, n_ctx, &extras)
+                         : BuildGenerate(m, go, request, n_ctx, &extras);
   if (!p.ok()) return p;
   if (p->tokens.empty()) return InvalidArgument("the prompt renders to no tokens");
-  p->parser = MakeOutputParser(m, request);
+  if (go == nullptr) {
+    // Jinja (a null syntax for raw prompts and fill-in-the-middle: plain content).
+    p->parser = MakeJinjaParser(std::move(extras.syntax));
+    p->tool_grammar = std::move(extras.grammar);
+    p->additional_stops = std::move(extras.stops);
+    return p;
+  }
+  if (request.raw || !request.suffix.empty()) {
+    p->parser = MakePlainParser();
+    return p;
+  }
+  // Ollama parses thinking when it is on, and a thinking template's output by default.
+  const bool thinking = request.think.set ? request.think.enabled : HasCap(*go, "thinking");
+  const bool with_tools = request.kind == chat::RequestKind::kChat && ToolsActive(request);
+  p->parser = MakeGoParser(*go, with_tools ? request.tools : std::vector<chat::Tool>(), thinking);
+  using Mode = chat::ToolChoice::Mode;
+  const Mode mode = request.tool_choice.mode;
+  if (with_tools && (mode == Mode::kRequired || mode == Mode::kFunction) &&
+      request.format.kind == chat::OutputFormat::Kind::kNone) {
+    HEARTH_ASSIGN_OR_RETURN(
+        p->tool_grammar,
+        GoToolGrammar(*go, request.tools,
+                      mode == Mode::kFunction ? request.tool_choice.function : std::string()));
+  }
   return p;
-}
-
-std::unique_ptr<OutputParser> MakeOutputParser(const ModelPrompting&, const chat::Request&) {
-  return std::make_unique<PlainOutput>();
 }
 
 }  // namespace hearth::router

@@ -12,9 +12,13 @@
 // non-system messages are dropped (the system messages and the last user message stay) and the
 // result says so.
 //
-// The rendered prompt comes with an OutputParser: the seam where a model's output format (tool
-// calls, thinking tags) is turned back into Chunk fields. Today's parser passes text through as
-// content; the engine's tool-call/thinking parsers plug in at MakeOutputParser().
+// The rendered prompt comes with an OutputParser (router/output.h) that turns the model's output
+// format (tool calls, thinking tags) back into Chunk fields, and with what the engine request
+// needs besides the tokens: the tool-call grammar and extra stop strings. Tool calls:
+//   Jinja     ChatTemplate::Render's grammar (lazy for tool_choice auto, enforced for required /
+//             a named function) and its output syntax
+//   Go        tool_choice required / named function (and no output format): a grammar forcing
+//             one call (GoToolGrammar); auto: the output is parsed as Ollama does
 //
 // ModelPrompting is immutable after Create and thread-safe; OutputParser is used by one thread.
 
@@ -30,19 +34,11 @@
 #include "chat/ollama_template.h"
 #include "chat/request.h"
 #include "engine/chat_template.h"
+#include "engine/constraint.h"
 #include "engine/model.h"
+#include "router/output.h"
 
 namespace hearth::router {
-
-// Turns generated text into chunk fields.
-class OutputParser {
- public:
-  virtual ~OutputParser() = default;
-  // Adds a piece of generated text (whole UTF-8 characters) to `chunk`.
-  virtual void Add(std::string_view text, chat::Chunk& chunk) = 0;
-  // At the end: flushes anything held back into the final (done) chunk.
-  virtual void Finish(chat::Chunk& final_chunk) = 0;
-};
 
 // What a loaded model renders with: its templates, SYSTEM and MESSAGEs.
 struct ModelPrompting {
@@ -69,6 +65,9 @@ struct Prompt {
   bool truncated = false;       // messages were dropped to fit
   int32_t original_tokens = 0;  // the prompt's size before dropping (== tokens.size() if not)
   int32_t dropped_messages = 0;
+  // For GenerateRequest.tool_grammar (empty: the request's output format applies).
+  engine::GrammarConstraint tool_grammar;
+  std::vector<std::string> additional_stops;  // to append to the stop strings
   std::unique_ptr<OutputParser> parser;
 };
 
@@ -78,9 +77,5 @@ struct Prompt {
 //   "x" does not support insert | tools | thinking | vision
 // and for a template that fails to render or a prompt that does not fit.
 Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request, int32_t n_ctx);
-
-// The parser for `request`'s output on model `m` (plain content today).
-std::unique_ptr<OutputParser> MakeOutputParser(const ModelPrompting& m,
-                                               const chat::Request& request);
 
 }  // namespace hearth::router

@@ -277,10 +277,16 @@ void Scheduler::Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive) 
 void Scheduler::DropLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e, const char* why) {
   if (auto it = entries_.find(e->key); it != entries_.end() && it->second == e) entries_.erase(it);
   std::unique_ptr<engine::Engine> engine = std::move(e->engine);
+  std::unique_ptr<engine::Embedder> embedder;
+  {
+    std::lock_guard<std::mutex> embed_lock(e->embed_mu);  // free: no request holds the entry
+    embedder = std::move(e->embedder);
+  }
   e->state = Entry::State::kLoading;  // nobody may take it any more
   const std::string name = e->details.name;
   lock.unlock();
   engine.reset();
+  embedder.reset();
   Log("model " + name + ": unloaded (" + why + ")");
   lock.lock();
   cv_.notify_all();

@@ -68,8 +68,13 @@ class Scheduler final : public Backend {
   Scheduler& operator=(const Scheduler&) = delete;
 
   Status Generate(chat::Request request, chat::ChunkSink sink) override;
-  // Not implemented yet (the engine's embedding API has not landed): NotFound for an unknown
-  // model, otherwise Unavailable "embeddings are not implemented yet".
+  // Embeds on the model loaded as for Generate (same keep_alive, max loaded, queue and context
+  // rules), through an engine::Embedder kept with the loaded model, created by its first Embed
+  // (its creation counts as load time) and re-created when a request's num_ctx (as for Generate:
+  // request > PARAMETER > default_context, capped at the training context) differs. Any completion
+  // model may embed (pooled on its last token unless the GGUF says otherwise). NotFound for an
+  // unknown model; InvalidArgument for no inputs, a negative dimensions, an input that tokenizes to
+  // nothing or is too long with truncate=false.
   Result<chat::EmbedResult> Embed(chat::EmbedRequest request) override;
   std::vector<RunningModel> Running() const override;
   Status Unload(const std::string& model) override;

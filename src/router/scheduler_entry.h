@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "engine/embedder.h"
 #include "engine/engine.h"
 #include "engine/model.h"
 #include "router/prompt.h"
@@ -29,6 +31,10 @@ struct Scheduler::Entry {
   engine::ModelPtr model;
   std::unique_ptr<ModelPrompting> prompting;
   std::unique_ptr<engine::Engine> engine;
+  // The model's embedding context, created by the first Embed on it (a request holding a lease
+  // uses it; it goes with the entry or a reload of a changed model).
+  std::mutex embed_mu;
+  std::unique_ptr<engine::Embedder> embedder;  // GUARDED_BY(embed_mu)
   RunningModel details;           // name, digest and the model's details; sizes filled by Running()
   bool expire_when_idle = false;  // an unload request came while requests were running
   std::chrono::nanoseconds keep_alive{0};

@@ -1,5 +1,6 @@
 // Scheduler: loading a model (LoadLocked) and serving requests on it (Generate, Embed).
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "router/context_policy.h"
@@ -56,6 +57,8 @@ struct Stream {
   std::chrono::nanoseconds load{0};
   Clock::time_point start;
   std::chrono::nanoseconds keep_alive{0};
+  // Log-probabilities of tokens whose text has not reached a chunk yet (engine thread only).
+  std::vector<chat::TokenLogprob> logprobs;
 };
 
 bool EmptyInput(const chat::Request& r) {
@@ -73,8 +76,14 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   std::unique_ptr<engine::Engine> old = std::move(e->engine);
   engine::ModelPtr model = e->model;
   const bool same_model = model && e->digest == resolved.manifest_digest;
+  std::unique_ptr<engine::Embedder> old_embedder;
+  if (!same_model) {
+    std::lock_guard<std::mutex> embed_lock(e->embed_mu);  // free: the entry is drained
+    old_embedder = std::move(e->embedder);
+  }
   lock.unlock();
-  old.reset();  // free the old context before allocating a larger one
+  old.reset();
+  old_embedder.reset();  // free the old context before allocating a larger one
   std::unique_ptr<ModelPrompting> prompting;
   RunningModel details;
   const std::string name = resolved.name.Display();
@@ -123,7 +132,8 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   eo.n_threads = load.num_thread > 0 ? load.num_thread : options_.num_threads;
   auto engine = engine::Engine::Create(model, eo);
   if (!engine.ok()) return fail(engine.status().WithContext("loading model '" + name + "'"));
-  Log("model " + name + ": loaded with a context of " + std::to_string((*engine)->options().n_ctx) +
+  // "loaded model <name>" once per (re)load: the integration tests count these lines.
+  Log("loaded model " + name + " with a context of " + std::to_string((*engine)->options().n_ctx) +
       " tokens x " + std::to_string(eo.n_parallel) + " sequences");
   lock.lock();
   e->engine = std::move(engine).value();
@@ -194,6 +204,14 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
   g.prompt = std::move(prompt->tokens);
   g.options = merged.generation;
   if (request.format.kind != chat::OutputFormat::Kind::kNone) g.options.format = request.format;
+  // As engine::ApplyRendered, on the tokens BuildPrompt already made (and may have truncated).
+  g.tool_grammar = std::move(prompt->tool_grammar);
+  for (std::string& stop : prompt->additional_stops) {
+    if (std::find(g.options.stop.begin(), g.options.stop.end(), stop) == g.options.stop.end())
+      g.options.stop.push_back(std::move(stop));
+  }
+  g.logprobs = request.logprobs;
+  g.top_logprobs = request.logprobs ? request.top_logprobs : 0;
   g.cancel = request.cancel;
 
   auto stream = std::make_shared<Stream>();
@@ -211,12 +229,20 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     chat::Chunk c;
     stream->parser->Add(text, c);
     if (c.content.empty() && c.thinking.empty() && c.tool_calls.empty()) return true;
+    c.logprobs = std::move(stream->logprobs);
+    stream->logprobs.clear();
     return stream->sink(std::move(c));
   };
+  if (g.logprobs) {
+    callbacks.on_logprob = [stream](chat::TokenLogprob&& l) {
+      stream->logprobs.push_back(std::move(l));
+    };
+  }
   EntryPtr entry = lease.entry;
   callbacks.on_done = [this, stream, entry](engine::Completion&& c) {
     chat::Chunk f;
     stream->parser->Finish(f);
+    f.logprobs = std::move(stream->logprobs);
     f.done = true;
     f.done_reason = c.done_reason;
     f.error = c.status;
@@ -239,12 +265,6 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     return s;
   }
   return Status();
-}
-
-Result<chat::EmbedResult> Scheduler::Embed(chat::EmbedRequest request) {
-  HEARTH_ASSIGN_OR_RETURN(store::ResolvedModel resolved, ResolveName(request.model));
-  (void)resolved;
-  return Status(StatusCode::kUnavailable, "embeddings are not implemented yet");
 }
 
 }  // namespace hearth::router

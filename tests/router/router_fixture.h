@@ -31,6 +31,9 @@ class Collector {
     return [this](chat::Chunk&& c) {
       std::lock_guard<std::mutex> lock(mu_);
       text_ += c.content;
+      thinking_ += c.thinking;
+      for (auto& t : c.tool_calls) tool_calls_.push_back(t);
+      for (auto& l : c.logprobs) logprobs_.push_back(l);
       ++chunks_;
       if (c.done) {
         ++done_count_;
@@ -49,6 +52,18 @@ class Collector {
     std::lock_guard<std::mutex> lock(mu_);
     return text_;
   }
+  std::string thinking() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return thinking_;
+  }
+  std::vector<chat::ToolCall> tool_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tool_calls_;
+  }
+  std::vector<chat::TokenLogprob> logprobs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return logprobs_;
+  }
   chat::Chunk final_chunk() {
     std::lock_guard<std::mutex> lock(mu_);
     return final_;
@@ -66,6 +81,9 @@ class Collector {
   std::mutex mu_;
   std::condition_variable cv_;
   std::string text_;
+  std::string thinking_;
+  std::vector<chat::ToolCall> tool_calls_;
+  std::vector<chat::TokenLogprob> logprobs_;
   int chunks_ = 0;
   int done_count_ = 0;
   chat::Chunk final_;

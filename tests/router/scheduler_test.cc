@@ -356,17 +356,6 @@ TEST_F(SchedulerTest, UnloadAndStoreChanges) {
   EXPECT_EQ(c3.final_chunk().usage.completion_tokens, 2);
 }
 
-TEST_F(SchedulerTest, EmbedIsNotImplementedYet) {
-  CreateModel("stories");
-  auto s = Make(TestOptions());
-  chat::EmbedRequest e;
-  e.model = "missing";
-  e.inputs = {"x"};
-  EXPECT_EQ(s->Embed(e).status().code(), StatusCode::kNotFound);
-  e.model = "stories";
-  EXPECT_EQ(s->Embed(e).status().code(), StatusCode::kUnavailable);
-}
-
 TEST(SchedulerOptionsTest, FromEnv) {
   ::setenv("HEARTH_KEEP_ALIVE", "10m", 1);
   ::setenv("HEARTH_MAX_LOADED_MODELS", "2", 1);
