@@ -16,10 +16,10 @@ after(async () => {
 });
 
 // The number of engines the server has created for `model` (first load, reloads and context
-// grows), from its log: the scheduler writes "model <name>: loaded with a context of ..." each time.
+// grows), from its log: the scheduler writes "loaded model <name> with a context of ..." each time.
 function loads(model) {
   const name = model.includes(':') ? model : `${model}:latest`;
-  return server.log().split('\n').filter((l) => l.includes(`model ${name}: loaded with`)).length;
+  return server.log().split('\n').filter((l) => l.includes(`loaded model ${name} with `)).length;
 }
 
 // Continue's options block (`_getModelFileParams`), sent with every request.
