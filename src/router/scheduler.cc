@@ -182,7 +182,9 @@ Result<Scheduler::Lease> Scheduler::Acquire(const store::ResolvedModel& resolved
     }
     const bool changed = !(e->digest == resolved.manifest_digest);
     const int32_t train = e->model->info().context_length;
-    int32_t target = ContextTarget(requested, e->tier, options_.min_context_tier, train);
+    // An embedding-only model has no generation context to grow: Embed sizes its Embedder.
+    int32_t target =
+        e->engine ? ContextTarget(requested, e->tier, options_.min_context_tier, train) : e->tier;
     if (e->failed_tier > 0 && target >= e->failed_tier) target = e->tier;
     if (target > e->tier) {
       // Grow only as far as memory allows; a grow that cannot happen is not tried again.
@@ -280,7 +282,7 @@ void Scheduler::DropLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e
   std::unique_ptr<engine::Embedder> embedder;
   {
     std::lock_guard<std::mutex> embed_lock(e->embed_mu);  // free: no request holds the entry
-    embedder = std::move(e->embedder);
+    embedder = e->TakeEmbedder();
   }
   e->state = Entry::State::kLoading;  // nobody may take it any more
   const std::string name = e->details.name;
@@ -326,11 +328,17 @@ std::vector<RunningModel> Scheduler::Running() const {
     const auto now = Clock::now();
     const auto wall = WallClock::now();
     for (const auto& [key, e] : entries_) {
-      if (e->state == Entry::State::kLoading || !e->engine) continue;
+      if (e->state == Entry::State::kLoading || (!e->engine && e->embed_ctx == 0)) continue;
       if (e->running == 0 && e->expires <= now) continue;  // being unloaded
       RunningModel m = e->details;
-      m.size = e->engine->memory().total();
-      m.context_length = e->engine->options().n_ctx;
+      if (e->engine) {
+        // An embedder beside the engine shares its weights: only its context adds.
+        m.size = e->engine->memory().total() + e->embed_context_bytes;
+        m.context_length = e->engine->options().n_ctx;
+      } else {
+        m.size = e->embed_bytes;
+        m.context_length = e->embed_ctx;
+      }
       m.expires_at = e->running > 0 ? ExpiryTime(wall, e->keep_alive) : e->expires_wall;
       rows.emplace_back(e->last_used, std::move(m));
     }

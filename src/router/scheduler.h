@@ -72,9 +72,12 @@ class Scheduler final : public Backend {
   // rules), through an engine::Embedder kept with the loaded model, created by its first Embed
   // (its creation counts as load time) and re-created when a request's num_ctx (as for Generate:
   // request > PARAMETER > default_context, capped at the training context) differs. Any completion
-  // model may embed (pooled on its last token unless the GGUF says otherwise). NotFound for an
-  // unknown model; InvalidArgument for no inputs, a negative dimensions, an input that tokenizes to
-  // nothing or is too long with truncate=false.
+  // model may embed (pooled on its last token unless the GGUF says otherwise). An embedding-only
+  // model (BERT-class: nomic-embed-text, all-minilm) loads with just an Embedder, at the num_ctx
+  // of the request that loads it; Generate on it is InvalidArgument `"<model>" does not support
+  // generate` (`chat` for chat requests), found from the GGUF header before anything loads.
+  // NotFound for an unknown model; InvalidArgument for no inputs, a negative dimensions, an input
+  // that tokenizes to nothing or is too long with truncate=false.
   Result<chat::EmbedResult> Embed(chat::EmbedRequest request) override;
   std::vector<RunningModel> Running() const override;
   Status Unload(const std::string& model) override;
@@ -99,7 +102,11 @@ class Scheduler final : public Backend {
   void ExpireWhenIdle(const std::string& key);
   // Drops the running reference and restarts the entry's keep_alive clock.
   void Release(const EntryPtr& e, std::chrono::nanoseconds keep_alive);
-  // REQUIRES: lock held. Builds the engine of `e` at `tier` (lock released meanwhile).
+  // InvalidArgument when `resolved` is an embedding-only model (from the loaded model, else the
+  // GGUF header; a header that cannot be read is left for the load to report).
+  Status CheckGenerates(const store::ResolvedModel& resolved, const chat::Request& request) const;
+  // REQUIRES: lock held. Builds the engine of `e` at `tier` (lock released meanwhile); for an
+  // embedding-only model its Embedder instead.
   Status LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e,
                     const store::ResolvedModel& resolved, const LoadSettings& load, int32_t tier);
   // REQUIRES: lock held. Removes `e` from the table and frees its engine with the lock released.

@@ -13,6 +13,15 @@
 
 namespace hearth::router {
 
+Result<std::unique_ptr<engine::Embedder>> MakeEmbedder(const engine::ModelPtr& model,
+                                                       const LoadSettings& load,
+                                                       int32_t default_threads) {
+  engine::EmbedderOptions eo;
+  eo.n_ctx = load.num_ctx;
+  eo.n_threads = load.num_thread > 0 ? load.num_thread : default_threads;
+  return engine::Embedder::Create(model, eo);
+}
+
 Result<chat::EmbedResult> Scheduler::Embed(chat::EmbedRequest request) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -35,18 +44,15 @@ Result<chat::EmbedResult> Scheduler::Embed(chat::EmbedRequest request) {
     // size is replaced, so that num_ctx and truncate mean the same for every request.
     const int32_t train = e->model->info().context_length;
     const int32_t n_ctx = train > 0 ? std::min(load.num_ctx, train) : load.num_ctx;
-    if (e->embedder && e->embedder->options().n_ctx != n_ctx) e->embedder.reset();
+    if (e->embedder && e->embedder->options().n_ctx != n_ctx) e->SetEmbedder(nullptr);
     if (!e->embedder) {
       const auto created = Clock::now();
-      engine::EmbedderOptions eo;
-      eo.n_ctx = load.num_ctx;
-      eo.n_threads = load.num_thread > 0 ? load.num_thread : options_.num_threads;
-      auto embedder = engine::Embedder::Create(e->model, eo);
+      auto embedder = MakeEmbedder(e->model, load, options_.num_threads);
       if (!embedder.ok()) {
         return embedder.status().WithContext("loading model '" + resolved.name.Display() +
                                              "' for embeddings");
       }
-      e->embedder = std::move(embedder).value();
+      e->SetEmbedder(std::move(embedder).value());
       load_time += Clock::now() - created;
       Log("model " + resolved.name.Display() + ": embedding context of " +
           std::to_string(e->embedder->options().n_ctx) + " tokens, " + e->embedder->pooling() +

@@ -1,7 +1,9 @@
 #pragma once
 // Internal to the scheduler (scheduler*.cc): one model in memory and a request's hold on it.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,10 +33,30 @@ struct Scheduler::Entry {
   engine::ModelPtr model;
   std::unique_ptr<ModelPrompting> prompting;
   std::unique_ptr<engine::Engine> engine;
-  // The model's embedding context, created by the first Embed on it (a request holding a lease
-  // uses it; it goes with the entry or a reload of a changed model).
+  // The model's embedding context: for a completion model created by its first Embed, for an
+  // embedding-only model (no `engine`, no `prompting`) at load. A request holding a lease uses it;
+  // it goes with the entry or a reload of a changed model.
   std::mutex embed_mu;
   std::unique_ptr<engine::Embedder> embedder;  // GUARDED_BY(embed_mu)
+  // What /api/ps reports of `embedder`, set with it (readable without embed_mu, which an Embed
+  // holds for the whole batch): its context size and memory, and the part not shared with `engine`.
+  std::atomic<int32_t> embed_ctx{0};
+  std::atomic<uint64_t> embed_bytes{0};
+  std::atomic<uint64_t> embed_context_bytes{0};
+  // REQUIRES: embed_mu held. Replaces the embedder (null: none) and publishes its sizes.
+  void SetEmbedder(std::unique_ptr<engine::Embedder> next) {
+    embedder = std::move(next);
+    const engine::MemoryReport m = embedder ? embedder->memory() : engine::MemoryReport{};
+    embed_ctx = embedder ? embedder->options().n_ctx : 0;
+    embed_bytes = m.total();
+    embed_context_bytes = m.total() - m.weights;
+  }
+  // REQUIRES: embed_mu held. Takes the embedder out (to free it without the lock).
+  std::unique_ptr<engine::Embedder> TakeEmbedder() {
+    std::unique_ptr<engine::Embedder> out = std::move(embedder);
+    SetEmbedder(nullptr);
+    return out;
+  }
   RunningModel details;           // name, digest and the model's details; sizes filled by Running()
   bool expire_when_idle = false;  // an unload request came while requests were running
   std::chrono::nanoseconds keep_alive{0};
@@ -48,6 +70,12 @@ struct Scheduler::Lease {
   engine::Engine* engine = nullptr;           // valid while the lease is held
   const ModelPrompting* prompting = nullptr;  // likewise
 };
+
+// An Embedder for `model`: num_ctx from `load` (capped at the training context by the Embedder),
+// threads from `load` else `default_threads`.
+Result<std::unique_ptr<engine::Embedder>> MakeEmbedder(const engine::ModelPtr& model,
+                                                       const LoadSettings& load,
+                                                       int32_t default_threads);
 
 // A keep_alive this long (or negative) keeps a model loaded for good.
 inline constexpr std::chrono::hours kForever{24 * 365 * 100};

@@ -6,6 +6,7 @@
 #include "router/context_policy.h"
 #include "router/memory_fit.h"
 #include "router/scheduler.h"
+#include "gguf/gguf.h"
 #include "router/scheduler_entry.h"
 #include "store/model_facts.h"
 
@@ -66,7 +67,30 @@ bool EmptyInput(const chat::Request& r) {
                                             : r.prompt.empty() && r.suffix.empty();
 }
 
+// Ollama's refusal of generate/chat on a model without the completion capability.
+Status NotGenerating(const chat::Request& r) {
+  const Json quoted = r.model;  // Go's %q as JSON quotes it, for the names Ollama accepts
+  return InvalidArgument(quoted.dump() + " does not support " +
+                         (r.kind == chat::RequestKind::kChat ? "chat" : "generate"));
+}
+
 }  // namespace
+
+Status Scheduler::CheckGenerates(const store::ResolvedModel& resolved,
+                                 const chat::Request& request) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(resolved.name.Full());
+    if (it != entries_.end() && it->second->state == Entry::State::kReady &&
+        it->second->digest == resolved.manifest_digest) {
+      return it->second->engine ? Status() : NotGenerating(request);
+    }
+  }
+  if (resolved.model_path.empty()) return Status();  // the load says what is missing
+  auto file = gguf::ReadFile(resolved.model_path, {.keep_string_arrays = false});
+  if (!file.ok()) return Status();  // likewise: the load reports a bad file in full
+  return store::FactsOf(*file).has_pooling ? NotGenerating(request) : Status();
+}
 
 Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr& e,
                              const store::ResolvedModel& resolved, const LoadSettings& load,
@@ -79,7 +103,7 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   std::unique_ptr<engine::Embedder> old_embedder;
   if (!same_model) {
     std::lock_guard<std::mutex> embed_lock(e->embed_mu);  // free: the entry is drained
-    old_embedder = std::move(e->embedder);
+    old_embedder = e->TakeEmbedder();
   }
   lock.unlock();
   old.reset();
@@ -101,13 +125,36 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
     auto loaded = engine::Model::Load(resolved.model_path);
     if (!loaded.ok()) return fail(loaded.status().WithContext("loading model '" + name + "'"));
     model = std::move(loaded).value();
-    if (!model->info().capabilities.completion)
-      return fail(InvalidArgument("\"" + name + "\" does not support generate"));
-    auto p = ModelPrompting::Create(name, model, resolved.template_text, resolved.system,
-                                    resolved.messages_json);
-    if (!p.ok()) return fail(p.status());
-    prompting = std::move(p).value();
+    const engine::Capabilities& caps = model->info().capabilities;
+    if (!caps.completion && !caps.embedding)
+      return fail(InvalidArgument("model '" + name + "' can neither generate nor embed"));
+    if (caps.completion) {
+      auto p = ModelPrompting::Create(name, model, resolved.template_text, resolved.system,
+                                      resolved.messages_json);
+      if (!p.ok()) return fail(p.status());
+      prompting = std::move(p).value();
+    }
     details = DetailsOf(store_, resolved, model->info());
+  }
+  if (!model->info().capabilities.completion) {
+    // Embedding-only: one Embedder at the request's num_ctx is the whole loaded model.
+    auto embedder = MakeEmbedder(model, load, options_.num_threads);
+    if (!embedder.ok()) return fail(embedder.status().WithContext("loading model '" + name + "'"));
+    const int32_t n_ctx = (*embedder)->options().n_ctx;
+    Log("loaded model " + name + " for embeddings with a context of " + std::to_string(n_ctx) +
+        " tokens, " + (*embedder)->pooling() + " pooling");
+    lock.lock();
+    {
+      std::lock_guard<std::mutex> embed_lock(e->embed_mu);
+      e->SetEmbedder(std::move(embedder).value());
+    }
+    e->tier = n_ctx;
+    e->failed_tier = 0;
+    e->model = std::move(model);
+    e->prompting.reset();
+    e->details = std::move(details);
+    e->digest = resolved.manifest_digest;
+    return Status();
   }
   const int32_t train = model->info().context_length;
   const int32_t wanted = ContextTier(requested, options_.min_context_tier, train);
@@ -171,8 +218,13 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     sink(std::move(done));
     return Status();
   }
+  HEARTH_RETURN_IF_ERROR(CheckGenerates(resolved, request));
   std::chrono::nanoseconds load_time{0};
   HEARTH_ASSIGN_OR_RETURN(Lease lease, Acquire(resolved, load, request.cancel, load_time));
+  if (!lease.engine) {  // the store's model became an embedding model after CheckGenerates
+    Release(lease.entry, keep_alive);
+    return NotGenerating(request);
+  }
 
   if (EmptyInput(request)) {  // load only
     Release(lease.entry, keep_alive);

@@ -46,6 +46,28 @@ export function makeStore() {
   return { dir, models: env.HEARTH_MODELS, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+// Adds an embedding-only model to `store`: `hearth dev synth` writes all-MiniLM-L6-v2's BERT shape
+// (random weights, f16, ~46 MB) and `name` is created FROM it. Returns false, with the reason in
+// `store.skipped`, when synth cannot find the BERT vocabulary (a libllama without hearth's setup).
+export function addEmbeddingModel(store, name = 'minilm') {
+  const gguf = join(store.dir, 'all-minilm.gguf');
+  const env = { ...process.env, HEARTH_MODELS: store.models, HEARTH_HOST: '127.0.0.1:1' };
+  try {
+    execFileSync(BIN, ['dev', 'synth', 'all-minilm:22m', '--type', 'f16', '-o', gguf], { env, stdio: 'pipe' });
+  } catch (e) {
+    const why = String(e.stderr ?? e);
+    if (/vocabulary/i.test(why) && /not found|no such/i.test(why)) {
+      store.skipped = why;
+      return false;
+    }
+    throw e;
+  }
+  const f = join(store.dir, `${name}.Modelfile`);
+  writeFileSync(f, `FROM ${gguf}\n`);
+  execFileSync(BIN, ['create', name, '-f', f], { env, stdio: 'pipe' });
+  return true;
+}
+
 // Starts `hearth serve` on a free loopback port. Resolves to {url, host, proc, log(), stop()}.
 export function startServer(store, extraEnv = {}) {
   const env = {
