@@ -271,18 +271,29 @@ Status Store::PinLocked(const Digest& d) {
   return internal::WriteFull(pin_fd_, text.data(), text.size(), pin_path_);
 }
 
+void Store::ReleasePins(const std::vector<Digest>& digests) {
+  if (digests.empty()) return;
+  // A failed lock leaves the pins: blobs kept until this Store goes, never lost.
+  auto lock = internal::LockExclusive(LockPath());
+  if (lock.ok()) UnpinLocked(digests);
+}
+
 void Store::UnpinLocked(const Manifest& m) {
+  std::vector<Digest> digests{m.config.digest};
+  for (const Layer& l : m.layers) digests.push_back(l.digest);
+  UnpinLocked(digests);
+}
+
+void Store::UnpinLocked(const std::vector<Digest>& digests) {
   std::lock_guard<std::mutex> g(pin_mu_);
   if (pin_fd_ < 0) return;
   bool changed = false;
-  auto drop = [&](const Digest& d) {
+  for (const Digest& d : digests) {
     auto it = pins_.find(d.hex);
-    if (it == pins_.end()) return;
+    if (it == pins_.end()) continue;
     if (--it->second == 0) pins_.erase(it);
     changed = true;
-  };
-  drop(m.config.digest);
-  for (const Layer& l : m.layers) drop(l.digest);
+  }
   if (!changed) return;
   std::string text;
   for (const auto& [hex, count] : pins_) text += hex + "\n";

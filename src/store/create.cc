@@ -227,7 +227,12 @@ class Creator {
                p.layer.digest.ToString());
     }
     Progress("writing manifest");
-    HEARTH_RETURN_IF_ERROR(store_.WriteManifest(name, m));
+    if (Status written = store_.WriteManifest(name, m); !written.ok()) {
+      std::vector<Digest> pinned{m.config.digest};
+      for (const Layer& l : m.layers) pinned.push_back(l.digest);
+      store_.ReleasePins(pinned);  // what the manifest would have released
+      return written;
+    }
     // Layers the replaced manifest no longer needs, as Ollama removes them after a create.
     (void)store_.Prune(std::chrono::hours(1));
     Progress("success");

@@ -123,6 +123,14 @@ Status RegistryClient::Pull(const ModelName& name, const RegistryOptions& option
   }
   HEARTH_RETURN_IF_ERROR(CheckSpace(*store_, missing));
 
+  // Each blob fetched is pinned (RetainBlob or its publication) until the manifest is written;
+  // a pull that fails before that gives its pins back.
+  std::vector<Digest> pinned;
+  struct ReleaseOnFailure {
+    Store& store;
+    std::vector<Digest>& pinned;
+    ~ReleaseOnFailure() { store.ReleasePins(pinned); }
+  } release{*store_, pinned};
   for (const Layer& l : layers) {
     const std::string digest = l.digest.ToString();
     const std::string status = "pulling " + ShortDigest(digest);
@@ -131,6 +139,7 @@ Status RegistryClient::Pull(const ModelName& name, const RegistryOptions& option
       report({status, digest, l.size, std::min(completed, l.size)});
     });
     if (!fetched.ok()) return fetched.status();
+    pinned.push_back(l.digest);
     report({status, digest, l.size, l.size});
   }
 
@@ -139,6 +148,7 @@ Status RegistryClient::Pull(const ModelName& name, const RegistryOptions& option
   report({"writing manifest", "", 0, 0});
   Status written = store_->WriteManifestBytes(name, bytes);
   if (!written.ok()) return written.WithContext("writing manifest");
+  pinned.clear();  // the manifest holds them now
 
   for (const Layer& l : layers) old_layers.erase(l.digest.hex);
   if (options.prune && !old_layers.empty()) {

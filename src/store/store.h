@@ -76,6 +76,11 @@ class Store {
   // already present).
   bool RetainBlob(const Digest& d);
 
+  // Drops one pin of each blob in `digests` that this Store pinned (RetainBlob, or publishing it),
+  // for an operation that took pins and then failed before writing its manifest (which would
+  // have released them), so that Prune may remove those blobs again. Others are left alone.
+  void ReleasePins(const std::vector<Digest>& digests);
+
   // Streams bytes into a new blob. Write() appends; Commit() verifies the sha256 against
   // `expected` (when given) and atomically publishes the blob, returning its digest. Destroying
   // an uncommitted writer removes its temp file. `gguf` = validate as GGUF before publishing.
@@ -146,6 +151,8 @@ class Store {
   Status PinLocked(const Digest& d);
   // REQUIRES: the writer lock. Drops one pin of each blob `m` references.
   void UnpinLocked(const Manifest& m);
+  // REQUIRES: the writer lock. Drops one pin of each of `digests`.
+  void UnpinLocked(const std::vector<Digest>& digests);
   // REQUIRES: the writer lock. Publishes the verified file `temp` (open as `fd`) as blob `d`.
   Status PublishLocked(const std::string& temp, int fd, const Digest& d, uint64_t size);
   // REQUIRES: the writer lock. Checks every blob of `m` exists with its size, then writes

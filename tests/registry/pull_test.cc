@@ -9,6 +9,7 @@
 
 #include "registry/fixture.h"
 #include "store/registry_client.h"
+#include "store/sha256.h"
 #include "store/store.h"
 #include "testing/test_env.h"
 
@@ -462,6 +463,32 @@ TEST_F(PullTest, InvalidGgufLayerIsRefused) {
   EXPECT_FALSE(dest_->ReadManifest(Name("junk")).ok());
   EXPECT_FALSE(dest_->HasBlob(*junk));
   EXPECT_EQ(testing::PartialFiles(*dest_), std::vector<std::string>{});
+}
+
+TEST_F(PullTest, FailedPullGivesBackItsPins) {
+  // The model layer arrives, then a layer the registry does not have fails the pull: the blob it
+  // did fetch must not stay pinned for the life of this (long-lived, as in `serve`) Store.
+  Manifest m = built_.manifest;
+  Layer absent = m.layers[0];
+  absent.digest = store::Sha256Of("a layer the registry does not have");
+  absent.size = 34;
+  absent.media_type = "application/vnd.ollama.image.system";
+  m.layers.push_back(absent);
+  PutManifest("broken", m.Serialize());
+  StartRegistry();
+  Status s = Pull(testing::TestOptions(), "broken");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(absent.digest.hex.substr(0, 12)), std::string::npos) << s.message();
+  ASSERT_TRUE(dest_->HasBlob(built_.model));  // fetched and verified before the failure
+  ASSERT_TRUE(dest_->Prune().ok());
+  EXPECT_FALSE(dest_->HasBlob(built_.model));  // no manifest and no pin: pruned
+
+  // A successful pull still protects its blobs until the manifest holds them, then releases.
+  ASSERT_TRUE(Pull().ok());
+  ASSERT_TRUE(dest_->Prune().ok());
+  EXPECT_TRUE(dest_->HasBlob(built_.model));
+  ASSERT_TRUE(dest_->Delete(Name("stories")).ok());
+  EXPECT_FALSE(dest_->HasBlob(built_.model));
 }
 
 TEST_F(PullTest, ConcurrentPullsShareOneDownload) {
