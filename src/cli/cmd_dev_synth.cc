@@ -54,11 +54,11 @@ std::string Commas(uint64_t n) {
 }
 
 void PrintList() {
-  fmt::print("{:<20} {:<20} {:<6} {:>14} {:>6} {:>6} {:>6} {:>8}\n", "NAME", "SHAPE OF", "ARCH",
+  fmt::print("{:<20} {:<22} {:<10} {:>14} {:>6} {:>6} {:>6} {:>8}\n", "NAME", "SHAPE OF", "ARCH",
              "PARAMETERS", "LAYERS", "EMBD", "HEADS", "VOCAB");
   for (const std::string& name : engine::SynthModelNames()) {
     const engine::SynthShape* s = engine::FindSynthShape(name);
-    fmt::print("{:<20} {:<20} {:<6} {:>14} {:>6} {:>6} {:>6} {:>8}\n", s->name, s->display_name,
+    fmt::print("{:<20} {:<22} {:<10} {:>14} {:>6} {:>6} {:>6} {:>8}\n", s->name, s->display_name,
                s->arch, Commas(engine::SynthParameterCount(*s)), s->n_layer, s->n_embd,
                fmt::format("{}/{}", s->n_head, s->n_head_kv), s->n_vocab);
   }

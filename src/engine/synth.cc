@@ -133,9 +133,12 @@ Result<std::vector<gguf::KeyValue>> SynthTokenizerMetadata(const SynthShape& sha
                              " does not have one number per token");
     }
   }
-  // Pad with the type the vocabulary already gives its "[PAD<id>]" placeholders, else control.
+  // Pad with the shape's type, else the one the vocabulary already gives its "[PAD<id>]"
+  // placeholders, else control.
   int64_t pad_type = kTokenTypeControl;
-  if (types != nullptr) {
+  if (shape.pad_token_type != 0) {
+    pad_type = shape.pad_token_type;
+  } else if (types != nullptr) {
     for (uint64_t i = n; i-- > 0;) {
       if (text[i] == "[PAD" + std::to_string(i) + "]") {
         pad_type = types->value.ints[i];
@@ -160,6 +163,15 @@ Result<std::vector<gguf::KeyValue>> SynthTokenizerMetadata(const SynthShape& sha
   }
   if (FindKv(kv, "tokenizer.chat_template") == nullptr && !shape.fallback_chat_template.empty()) {
     kv.push_back({"tokenizer.chat_template", gguf::Value::String(shape.fallback_chat_template)});
+  }
+  // BertModel.set_vocab writes type_vocab_size; llama.cpp sizes token_types.weight by it.
+  if (shape.n_token_types != 0) {
+    const gguf::Value count = gguf::Value::U32(shape.n_token_types);
+    if (gguf::KeyValue* e = FindKv(kv, "tokenizer.ggml.token_type_count")) {
+      e->value = count;
+    } else {
+      kv.push_back({"tokenizer.ggml.token_type_count", count});
+    }
   }
   return kv;
 }

@@ -29,7 +29,7 @@ struct SynthAddedToken {
 struct SynthShape {
   std::string name;                 // "qwen2.5-coder:1.5b"
   std::string display_name;         // "Qwen2.5-Coder-1.5B"
-  std::string arch;                 // general.architecture: "qwen2" or "llama"
+  std::string arch;                 // general.architecture: "qwen2", "llama", "bert", "nomic-bert"
   std::string vocab_file;           // default vocabulary GGUF, e.g. "ggml-vocab-qwen2.gguf"
   uint32_t n_vocab = 0;             // vocab_size (rows of token_embd)
   uint32_t n_ctx_train = 0;         // max_position_embeddings
@@ -41,9 +41,9 @@ struct SynthShape {
   uint32_t head_dim = 0;            // head_dim (n_embd / n_head when the config has none)
   bool head_dim_in_config = false;  // the config states head_dim (=> attention.key_length keys)
   float rope_freq_base = 10000.0f;  // rope_theta
-  float rms_norm_eps = 1e-6f;
-  bool tied_embeddings = false;  // tie_word_embeddings: no output.weight
-  bool qkv_bias = false;         // attention q/k/v projections have biases (qwen2)
+  float rms_norm_eps = 1e-6f;       // decoders only
+  bool tied_embeddings = false;     // tie_word_embeddings: no output.weight
+  bool qkv_bias = false;            // attention q/k/v projections have biases (qwen2)
   // rope_scaling of type "llama3" (stored as the rope_freqs.weight tensor); factor 0 = none.
   float rope_scaling_factor = 0.0f;
   float rope_low_freq_factor = 1.0f;
@@ -52,6 +52,23 @@ struct SynthShape {
   std::vector<SynthAddedToken> added_tokens;
   // Written as tokenizer.chat_template when the vocabulary has none; empty = none.
   std::string fallback_chat_template;
+
+  // Encoder-only embedding models (the BERT family): bidirectional attention
+  // (<arch>.attention.causal false), LayerNorm with weight and bias after attention and after the
+  // FFN (not RMSNorm before them), a normed input embedding, no output head. The defaults
+  // describe the decoders above.
+  bool encoder = false;
+  float layer_norm_eps = 0;        // layer_norm_eps (attention.layer_norm_epsilon); encoders
+  uint32_t pooling_type = 0;       // <arch>.pooling_type: 1 mean, 2 cls; 0 = not written
+  bool learned_positions = false;  // position_embd.weight (BERT); false = RoPE
+  bool fused_qkv = false;          // one attn_qkv.weight (nomic-bert); false = attn_q/k/v
+  bool gelu_ffn = false;           // ffn_up + ffn_down with GELU (BERT); else SwiGLU gate/up/down
+  bool linear_bias = false;        // every linear layer of an encoder has a bias (BERT)
+  uint32_t n_token_types = 0;      // type_vocab_size: rows of token_types.weight and the
+                                   // tokenizer.ggml.token_type_count written; 0 = none
+  // llama_token_type of the "[PAD<id>]" entries padding the vocabulary; 0 = the type of the
+  // vocabulary's own placeholders, else control.
+  int32_t pad_token_type = 0;
 };
 
 // Names of the model shapes `Synthesize` knows, e.g. "qwen2.5-coder:0.5b".
@@ -69,12 +86,14 @@ enum class SynthInit {
 struct SynthTensor {
   std::string name;
   std::vector<uint64_t> dims;  // ne[0] first
-  uint32_t type = 0;           // ggml type in the f16 file: 0 (f32) for 1-D tensors, else 1 (f16)
+  uint32_t type = 0;  // ggml type in the f16 file: 0 (f32) for 1-D tensors, position_embd and
+                      // token_types (as the converter keeps them), else 1 (f16)
   SynthInit init = SynthInit::kRandom;
 };
 
 // The tensors of an f16 conversion of `shape`, in the order convert_hf_to_gguf.py writes them
 // for a single-file checkpoint (generated rope_freqs first, then Hugging Face names sorted).
+// Encoders have no output head (the converter drops BERT's pooler and MLM head).
 std::vector<SynthTensor> SynthTensors(const SynthShape& shape);
 // Sum of the element counts of SynthTensors(shape).
 uint64_t SynthParameterCount(const SynthShape& shape);
@@ -84,9 +103,10 @@ std::vector<gguf::KeyValue> SynthMetadata(const SynthShape& shape);
 // rope_freqs.weight values (head_dim / 2 factors) for a shape with llama3 rope scaling.
 std::vector<float> SynthRopeFactors(const SynthShape& shape);
 // Every tokenizer.* key of the vocabulary GGUF at `vocab_path`, with tokens, token_type and
-// scores padded by "[PAD<id>]" entries (typed like the vocabulary's own [PAD] placeholders, else
-// control) up to shape.n_vocab, shape.added_tokens written over their placeholders, and
-// shape.fallback_chat_template added when the vocabulary has no template. Returns
+// scores padded by "[PAD<id>]" entries (typed shape.pad_token_type, else like the vocabulary's own
+// [PAD] placeholders, else control) up to shape.n_vocab, shape.added_tokens written over their
+// placeholders, shape.fallback_chat_template added when the vocabulary has no template, and
+// tokenizer.ggml.token_type_count set to shape.n_token_types when that is not 0. Returns
 // InvalidArgument when the vocabulary has more tokens than the shape or no token list, and the
 // reader's error for a missing or bad file.
 Result<std::vector<gguf::KeyValue>> SynthTokenizerMetadata(const SynthShape& shape,
