@@ -76,7 +76,7 @@ test('ps lists it with its memory and context; generate and chat are refused as 
   if (!have) return t.skip(store.skipped);
   await ollama.embed({ model: 'minilm', input: 'warm' });
   const ps = await ollama.ps();
-  const row = ps.models.find((m) => m.name === 'minilm');
+  const row = ps.models.find((m) => m.name === 'minilm:latest');
   assert.ok(row, JSON.stringify(ps));
   assert.ok(row.size > 40e6, String(row.size));  // f16 weights (~45 MB) and the context
   assert.equal(row.context_length, 512);       // the default 4096 capped at the training context
@@ -100,7 +100,7 @@ test('a model that was never loaded is refused without loading it', async (t) =>
   await post(server.url, '/api/generate', { model: 'minilm', keep_alive: 0 });  // unload
   const before = (server.log().match(/loaded model minilm/g) ?? []).length;
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal((await ollama.ps()).models.find((m) => m.name === 'minilm'), undefined);
+  assert.equal((await ollama.ps()).models.find((m) => m.name === 'minilm:latest'), undefined);
   const gen = await post(server.url, '/api/generate', { model: 'minilm', prompt: 'hi' });
   assert.equal(gen.status, 400);
   assert.equal((server.log().match(/loaded model minilm/g) ?? []).length, before);
@@ -110,9 +110,9 @@ test('a model that was never loaded is refused without loading it', async (t) =>
 test('stop (keep_alive 0) unloads it', async (t) => {
   if (!have) return t.skip(store.skipped);
   await ollama.embed({ model: 'minilm', input: 'warm' });
-  assert.ok((await ollama.ps()).models.some((m) => m.name === 'minilm'));
+  assert.ok((await ollama.ps()).models.some((m) => m.name === 'minilm:latest'));
   await ollama.generate({ model: 'minilm', prompt: '', keep_alive: 0 });
-  const gone = async () => !(await ollama.ps()).models.some((m) => m.name === 'minilm');
+  const gone = async () => !(await ollama.ps()).models.some((m) => m.name === 'minilm:latest');
   let ok = false;
   for (let i = 0; i < 100 && !ok; i++) {
     ok = await gone();

@@ -182,6 +182,7 @@ TEST_F(EmbedOnlyTest, KeepAliveZeroAndUnloadFreeIt) {
   ASSERT_TRUE(s->Generate(stop, c.Sink()).ok());
   ASSERT_TRUE(c.Wait());
   EXPECT_TRUE(Eventually([&] { return s->Running().empty(); }));
+  EXPECT_TRUE(Eventually([&] { return s->Stats().unloads == 2u; }));
 
   ASSERT_TRUE(s->Embed(Embed({"x"})).ok());
   EXPECT_TRUE(s->Unload("minilm").ok());
