@@ -17,22 +17,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;
-};
+using Ran = hearth::testing::CommandResult;
 
 Ran RunHearth(const std::string& env, const std::string& args) {
   const std::string cmd = env + " " + hearth::testing::HearthBinary() + " " + args + " 2>&1";
-  Ran r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return hearth::testing::RunShell(cmd);
 }
 
 TEST(PsTableTest, OllamasLayout) {

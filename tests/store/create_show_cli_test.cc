@@ -28,14 +28,10 @@ Ran Hearth(const std::string& root, const std::string& args) {
   const std::string err_file = TempDir() + "/stderr";
   const std::string cmd = "HEARTH_MODELS='" + root + "' " + HearthBinary() + " " + args +
                           " </dev/null 2>'" + err_file + "'";
+  const hearth::testing::CommandResult c = hearth::testing::RunShell(cmd);
   Ran r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exit_code = c.exit_code;
+  r.out = c.out;
   r.err = ReadAll(err_file);
   return r;
 }

@@ -13,4 +13,12 @@ std::string HearthBinary();
 std::string ReadAll(const std::string& path);
 // Writes `bytes` to `path`, replacing it.
 void WriteAll(const std::string& path, const std::string& bytes);
+
+// What a shell command wrote to its stdout and how it ended.
+struct CommandResult {
+  int exit_code = -1;  // -1 when it could not run or did not exit normally
+  std::string out;
+};
+// Runs `command` with /bin/sh (popen) and collects its stdout (redirect stderr in `command`).
+CommandResult RunShell(const std::string& command);
 }  // namespace hearth::testing
