@@ -29,7 +29,9 @@ const char kServeFooter[] =
     "      HEARTH_MAX_LOADED_MODELS  Maximum number of loaded models (default 3)\n"
     "      HEARTH_MAX_QUEUE       Maximum number of queued requests (default 512)\n"
     "      HEARTH_NUM_PARALLEL    Maximum number of parallel requests per model (default 1)\n"
-    "      HEARTH_CONTEXT_LENGTH  Context length when a request and model set none (default 4096)\n";
+    "      HEARTH_CONTEXT_LENGTH  Context length when a request and model set none (default 4096)\n"
+    "      HEARTH_NUM_THREADS     CPU threads per model when a request and model set none "
+    "(default all)\n";
 
 int Serve() {
   auto options = server::ServerOptionsFromEnv();

@@ -1,5 +1,6 @@
 #include "router/scheduler_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -38,16 +39,23 @@ Result<SchedulerOptions> SchedulerOptions::FromEnv() {
     if (!d.ok()) return d.status().WithContext("HEARTH_KEEP_ALIVE");
     o.default_keep_alive = *d;
   }
-  int64_t loaded = 0, queue = 0, parallel = 0, ctx = 0;
+  int64_t loaded = 0, queue = 0, parallel = 0, ctx = 0, threads = 0;
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_MAX_LOADED_MODELS", 1000, loaded));
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_MAX_QUEUE", 1'000'000, queue));
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_NUM_PARALLEL", 256, parallel));
   HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_CONTEXT_LENGTH", 1 << 24, ctx));
+  HEARTH_RETURN_IF_ERROR(ReadInt("HEARTH_NUM_THREADS", 4096, threads));
   // 0 means "the default", as in Ollama.
   if (loaded > 0) o.max_loaded_models = static_cast<int>(loaded);
   if (queue > 0) o.max_queue = static_cast<int>(queue);
   if (parallel > 0) o.num_parallel = static_cast<int>(parallel);
-  if (ctx > 0) o.default_context = static_cast<int32_t>(ctx);
+  if (ctx > 0) {
+    if (ctx < 16) return InvalidArgument("HEARTH_CONTEXT_LENGTH: must be at least 16 tokens");
+    o.default_context = static_cast<int32_t>(ctx);
+    // A smaller default context is a request for smaller contexts: the tiers start there.
+    o.min_context_tier = std::min(o.min_context_tier, o.default_context);
+  }
+  if (threads > 0) o.num_threads = static_cast<int32_t>(threads);
   return o;
 }
 

@@ -6,7 +6,10 @@
 //   HEARTH_MAX_QUEUE           requests waiting (for a load, a context grow or a free sequence)
 //                              before Generate answers ResourceExhausted (512)
 //   HEARTH_NUM_PARALLEL        sequences decoded together per model (1, as Ollama)
-//   HEARTH_CONTEXT_LENGTH      num_ctx when neither the request nor the model sets one (4096)
+//   HEARTH_CONTEXT_LENGTH      num_ctx when neither the request nor the model sets one (4096);
+//                              below 4096 it is also the smallest context tier
+//   HEARTH_NUM_THREADS         CPU threads per model when the request and model set no
+//                              num_thread (all hardware threads; hearth's addition)
 // An integer variable that is unset, empty or 0 keeps the default, as in Ollama.
 // Value type; thread-compatible.
 

@@ -369,6 +369,25 @@ TEST(SchedulerOptionsTest, FromEnv) {
   EXPECT_EQ(o->max_queue, 7);
   EXPECT_EQ(o->num_parallel, 4);
   EXPECT_EQ(o->default_context, 8192);
+  EXPECT_EQ(o->min_context_tier, 4096);
+  EXPECT_EQ(o->num_threads, 0);
+  ::setenv("HEARTH_CONTEXT_LENGTH", "1024", 1);  // a small default: tiers start there
+  ::setenv("HEARTH_NUM_THREADS", "3", 1);
+  o = SchedulerOptions::FromEnv();
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->default_context, 1024);
+  EXPECT_EQ(o->min_context_tier, 1024);
+  EXPECT_EQ(o->num_threads, 3);
+  ::setenv("HEARTH_CONTEXT_LENGTH", "8", 1);
+  o = SchedulerOptions::FromEnv();
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("HEARTH_CONTEXT_LENGTH"), std::string::npos);
+  ::setenv("HEARTH_CONTEXT_LENGTH", "8192", 1);
+  ::setenv("HEARTH_NUM_THREADS", "two", 1);
+  o = SchedulerOptions::FromEnv();
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("HEARTH_NUM_THREADS"), std::string::npos);
+  ::unsetenv("HEARTH_NUM_THREADS");
   ::setenv("HEARTH_KEEP_ALIVE", "-1", 1);
   ::setenv("HEARTH_MAX_LOADED_MODELS", "0", 1);  // 0: the default
   ::setenv("HEARTH_MAX_QUEUE", "0", 1);
