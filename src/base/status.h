@@ -2,6 +2,7 @@
 // Status and Result<T>: the error vocabulary at every I/O, parse and upstream boundary.
 // Thread-compatible value types.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,10 +21,21 @@ enum class StatusCode {
   kDataLoss,           // corrupt or truncated data
   kIOError,            // the OS refused a read or write
   kInternal,           // a bug or an unexpected library failure
+  kDeadlineExceeded,   // a timeout ran out (connect, first byte, stall, total)
+  kPermissionDenied,   // authenticated but not allowed (an upstream's 401/403, a policy)
 };
 
 // Returns a stable lower-case name for `code`, e.g. "invalid_argument".
 const char* StatusCodeName(StatusCode code);
+
+// A failure's facts from an upstream service (a cloud API, another Ollama): its HTTP status and
+// how long it asked us to wait. Carried by Status so routing, retries and the client's answer keep
+// the upstream's meaning (429 stays 429 with Retry-After).
+struct UpstreamFacts {
+  int http_status = 0;                 // 0: not an upstream HTTP answer
+  int64_t retry_after_ms = -1;         // -1: no hint; from Retry-After (seconds or an HTTP date)
+  std::string kind;                    // "context_length", "content_policy", "rate_limit", ... or ""
+};
 
 class Status {
  public:
@@ -39,9 +51,18 @@ class Status {
   // Returns a copy whose message is "context: message".
   Status WithContext(const std::string& context) const;
 
+  // Upstream facts (empty unless set); survive WithContext.
+  const UpstreamFacts& upstream() const { return upstream_; }
+  Status WithUpstream(UpstreamFacts facts) const {
+    Status s = *this;
+    s.upstream_ = std::move(facts);
+    return s;
+  }
+
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  UpstreamFacts upstream_;
 };
 
 inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
@@ -52,6 +73,9 @@ inline Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::mo
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 
 // Result<T> holds a T or a non-OK Status, shaped like std::expected.
 template <typename T>

@@ -90,6 +90,8 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kDataLoss:
     case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;
+    case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kPermissionDenied: return 403;
   }
   return 500;
 }

@@ -18,8 +18,6 @@
 
 namespace hearth::store::internal {
 
-inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-
 // A parsed WWW-Authenticate challenge.
 struct AuthChallenge {
   std::string scheme;  // lower-case, e.g. "bearer"
