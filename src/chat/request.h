@@ -1,6 +1,6 @@
 #pragma once
 // The one internal request/response model that every API dialect (api/ollama, api/openai,
-// api/anthropic) converts to and from, and that every backend (router/) serves: N dialects + M
+// api/anthropic) converts to and from, and that every backend (chat/backend.h) serves: N dialects + M
 // backends, not N x M. Plain value types; thread-compatible.
 //
 // Options are kept as the client set them (sparse, typed, in order) and merged by the backend:

@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/registry_common.h"
-#include "router/scheduler.h"
+#include "scheduler/scheduler.h"
 #include "server/inference_routes.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -44,7 +44,7 @@ int Serve() {
     fmt::print(stderr, "Error: {}\n", store.status().message());
     return 1;
   }
-  auto scheduler_options = router::SchedulerOptions::FromEnv();
+  auto scheduler_options = scheduler::SchedulerOptions::FromEnv();
   if (!scheduler_options.ok()) {
     fmt::print(stderr, "Error: {}\n", scheduler_options.status().message());
     return 1;
@@ -53,7 +53,7 @@ int Serve() {
   // Scheduler::Generate (at most HEARTH_MAX_QUEUE of them; streaming answers do not hold one), so
   // the pool has room for a full queue besides the store routes' workers.
   options->worker_threads += std::min(scheduler_options->max_queue, 1024);
-  auto scheduler = router::Scheduler::Create(**store, *scheduler_options);
+  auto scheduler = scheduler::Scheduler::Create(**store, *scheduler_options);
   if (!scheduler.ok()) {
     fmt::print(stderr, "Error: {}\n", scheduler.status().message());
     return 1;

@@ -15,7 +15,7 @@ namespace hearth::server {
 class InferenceContext {
  public:
   explicit InferenceContext(InferenceRoutesOptions options);
-  router::Backend* backend() const { return options_.backend; }
+  chat::Backend* backend() const { return options_.backend; }
   store::Store* store() const { return options_.store; }
   std::chrono::system_clock::time_point Now() const { return options_.now(); }
   // Go's time.Time JSON form of Now() (Ollama's created_at).

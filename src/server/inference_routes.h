@@ -1,5 +1,5 @@
 #pragma once
-// The inference endpoints of `hearth serve`, served by a router::Backend: Ollama's
+// The inference endpoints of `hearth serve`, served by a chat::Backend: Ollama's
 // /api/generate, /api/chat, /api/embed, /api/embeddings, /api/ps; OpenAI's /v1/chat/completions,
 // /v1/completions, /v1/embeddings, /v1/models[/{id}]; Anthropic's /v1/messages. Wire JSON is
 // converted by api/ (ollama, openai, anthropic); this layer only moves bytes:
@@ -15,14 +15,14 @@
 #include <chrono>
 #include <functional>
 
-#include "router/backend.h"
+#include "chat/backend.h"
 #include "server/router.h"
 #include "store/store.h"
 
 namespace hearth::server {
 
 struct InferenceRoutesOptions {
-  router::Backend* backend = nullptr;  // not owned; must outlive the server. Required.
+  chat::Backend* backend = nullptr;  // not owned; must outlive the server. Required.
   store::Store* store = nullptr;  // not owned; /v1/models lists it (nullptr: only running models)
   // The clock for created_at / created (tests may pin it); default system_clock::now.
   std::function<std::chrono::system_clock::time_point()> now;

@@ -78,7 +78,7 @@ bool OnChunk(RunState& s, chat::Chunk&& chunk) {
 
 }  // namespace
 
-void RunGenerate(router::Backend* backend, const CallPtr& call, chat::Request request, bool stream,
+void RunGenerate(chat::Backend* backend, const CallPtr& call, chat::Request request, bool stream,
                  GenerateWriters writers) {
   auto state = std::make_shared<RunState>();
   state->call = call;

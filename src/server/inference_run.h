@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "chat/request.h"
-#include "router/backend.h"
+#include "chat/backend.h"
 #include "server/call.h"
 
 namespace hearth::server {
@@ -25,7 +25,7 @@ struct GenerateWriters {
 
 // Starts `request` on `backend` and answers `call` through `writers`, streaming or not. Returns
 // at once; the answer may complete on a backend thread. Sets request.cancel to the call's token.
-void RunGenerate(router::Backend* backend, const CallPtr& call, chat::Request request, bool stream,
+void RunGenerate(chat::Backend* backend, const CallPtr& call, chat::Request request, bool stream,
                  GenerateWriters writers);
 
 }  // namespace hearth::server

@@ -256,7 +256,7 @@ TEST(OllamaResponseTest, EmbedAndPsGolden) {
   EXPECT_EQ(EmbeddingsJson(e), R"({"embedding":[0.5,-0.25]})");
   EXPECT_EQ(EmbeddingsJson(chat::EmbedResult{}), R"({"embedding":[]})");
 
-  router::RunningModel m;
+  chat::RunningModel m;
   m.name = "qwen:1b";
   m.digest = "abc";
   m.size = 100;

@@ -53,7 +53,7 @@ TEST(PsTableTest, OllamasLayout) {
 
 TEST(PsStopTest, TalkToARunningServer) {
   hearth::testing::FakeBackend backend;
-  router::RunningModel m;
+  chat::RunningModel m;
   m.name = "qwen:1b";
   m.digest = "0123456789abcdef";
   m.size = 2000;

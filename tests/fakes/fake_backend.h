@@ -1,5 +1,5 @@
 #pragma once
-// A scripted router::Backend for the server's route tests: each Generate takes the next script
+// A scripted chat::Backend for the server's route tests: each Generate takes the next script
 // (an error to return, or chunks to deliver on a thread of its own, optionally waiting for the
 // request's CancelToken first), and records the request it was given. Thread-safe.
 
@@ -10,11 +10,11 @@
 #include <thread>
 #include <vector>
 
-#include "router/backend.h"
+#include "chat/backend.h"
 
 namespace hearth::testing {
 
-class FakeBackend : public router::Backend {
+class FakeBackend : public chat::Backend {
  public:
   struct Script {
     Status status;                    // non-OK: Generate returns it and delivers nothing
@@ -36,7 +36,7 @@ class FakeBackend : public router::Backend {
     std::lock_guard<std::mutex> lock(mu_);
     embed_ = std::move(r);
   }
-  void SetRunning(std::vector<router::RunningModel> r) {
+  void SetRunning(std::vector<chat::RunningModel> r) {
     std::lock_guard<std::mutex> lock(mu_);
     running_ = std::move(r);
   }
@@ -86,7 +86,7 @@ class FakeBackend : public router::Backend {
     embed_requests_.push_back(std::move(request));
     return embed_;
   }
-  std::vector<router::RunningModel> Running() const override {
+  std::vector<chat::RunningModel> Running() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return running_;
   }
@@ -119,7 +119,7 @@ class FakeBackend : public router::Backend {
   std::vector<chat::EmbedRequest> embed_requests_;
   std::vector<std::thread> threads_;
   Result<chat::EmbedResult> embed_ = Status(StatusCode::kNotFound, "no embedding scripted");
-  std::vector<router::RunningModel> running_;
+  std::vector<chat::RunningModel> running_;
   std::vector<std::string> unloaded_;
   bool saw_cancel_ = false;
   bool cancel_checked_ = false;

@@ -372,7 +372,7 @@ TEST_F(InferenceRoutesTest, EmbeddingsInEachShape) {
 }
 
 TEST_F(InferenceRoutesTest, PsAndModels) {
-  router::RunningModel m;
+  chat::RunningModel m;
   m.name = "qwen:1b";
   m.context_length = 4096;
   m.expires_at = std::chrono::system_clock::now() + std::chrono::minutes(5);

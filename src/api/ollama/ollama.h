@@ -15,7 +15,7 @@
 #include "api/fields.h"
 #include "base/status.h"
 #include "chat/request.h"
-#include "router/backend.h"
+#include "chat/backend.h"
 
 namespace hearth::api::ollama {
 
@@ -60,7 +60,7 @@ std::string EmbeddingsJson(const chat::EmbedResult& result);
 // {"models":[{"name","model","size","digest","details":{...},"expires_at","size_vram",
 // "context_length"}]}; `format_time` renders expires_at.
 std::string PsJson(
-    const std::vector<router::RunningModel>& models,
+    const std::vector<chat::RunningModel>& models,
     const std::function<std::string(std::chrono::system_clock::time_point)>& format_time);
 
 }  // namespace hearth::api::ollama

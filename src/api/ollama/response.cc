@@ -110,7 +110,7 @@ std::string EmbeddingsJson(const chat::EmbedResult& result) {
 }
 
 std::string PsJson(
-    const std::vector<router::RunningModel>& models,
+    const std::vector<chat::RunningModel>& models,
     const std::function<std::string(std::chrono::system_clock::time_point)>& format_time) {
   OrderedJson list = OrderedJson::array();
   for (const auto& m : models) {
