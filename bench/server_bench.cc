@@ -20,17 +20,17 @@
 #include <thread>
 #include <vector>
 
-#include "server/server.h"
+#include "http/server.h"
 
 namespace {
 
-using hearth::server::CallPtr;
-using hearth::server::HttpServer;
-using hearth::server::Response;
-using hearth::server::Router;
-using hearth::server::ServerOptions;
-using hearth::server::StreamFormat;
-using hearth::server::StreamWriterPtr;
+using hearth::http::CallPtr;
+using hearth::http::HttpServer;
+using hearth::http::Response;
+using hearth::http::RouteTable;
+using hearth::http::ServerOptions;
+using hearth::http::StreamFormat;
+using hearth::http::StreamWriterPtr;
 using Clock = std::chrono::steady_clock;
 
 int Threads() {
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   // Streams register here; one producer thread feeds them all, like the engine thread.
   std::mutex mu;
   std::vector<std::pair<CallPtr, StreamWriterPtr>> open;
-  Router router;
+  RouteTable router;
   const std::string version = R"({"version":"0.1.0"})";
   router.Add("GET", "/api/version", [&](const CallPtr& c) { c->Respond(Response::Json(200, version)); });
   router.Add("POST", "/api/generate", [&](const CallPtr& c) {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "store/modelfile.h"
 
 using namespace hearth;
@@ -62,13 +62,13 @@ int main(int argc, char** argv) {
   if (reps <= 0) return 2;
 
   const double parse_us = MicrosPerCall(reps, [] {
-    if (!chat::OllamaTemplate::Parse(kTemplate).ok()) std::abort();
+    if (!gotmpl::OllamaTemplate::Parse(kTemplate).ok()) std::abort();
   });
   std::printf("{\"test\":\"parse\",\"us\":%.1f}\n", parse_us);
 
-  auto t = chat::OllamaTemplate::Parse(kTemplate);
+  auto t = gotmpl::OllamaTemplate::Parse(kTemplate);
   for (int n : {10, 100, 1000}) {
-    chat::TemplateInput in;
+    gotmpl::TemplateInput in;
     in.tools.push_back(chat::Tool{
         "get_weather", "Get the weather",
         R"({"type":"object","required":["city"],"properties":{"city":{"type":"string"}}})"});

@@ -1,5 +1,5 @@
 #pragma once
-// Backend: what serves chat::Requests. The server's inference routes talk only to this
+// Backend: what serves gotmpl::Requests. The server's inference routes talk only to this
 // interface. Implementations: the local model scheduler (the local backend), the gateway's remote
 // deployments (one upstream API each) and the gateway itself, which routes a model group over
 // deployments (balancing, retries, cooldowns, fallbacks) behind the same interface. Decorators

@@ -6,14 +6,14 @@
 
 #include <cstdlib>
 
-#include "server/server.h"
-#include "store/http.h"
+#include "http/server.h"
+#include "net/curl.h"
 
 namespace hearth::cli {
 namespace {
 
 using nlohmann::json;
-namespace http = store::http;
+namespace curl = net::curl;
 
 // One NDJSON line may carry a large error message; nothing legitimate is bigger than this.
 constexpr size_t kMaxLine = 1 << 20;
@@ -42,7 +42,7 @@ Result<std::string> ServerUrl(std::string_view host_env) {
   }
   std::string host;
   uint16_t port = 0;
-  HEARTH_RETURN_IF_ERROR(server::ParseHostPort(host_env, &host, &port).WithContext("HEARTH_HOST"));
+  HEARTH_RETURN_IF_ERROR(http::ParseHostPort(host_env, &host, &port).WithContext("HEARTH_HOST"));
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return scheme + "://" + host + ":" + std::to_string(port);
 }
@@ -96,13 +96,13 @@ Result<std::optional<ApiClient>> ApiClient::ConnectFromEnv(int probe_timeout_ms)
   HEARTH_ASSIGN_OR_RETURN(std::string url, ServerUrl(host ? host : ""));
   const char* key = std::getenv("HEARTH_API_KEY");
   ApiClient client(url, key ? key : "");
-  http::Request req;
+  curl::Request req;
   req.url = url + "/api/version";
   req.headers = Headers(client.api_key_, false);
   req.connect_timeout = std::chrono::milliseconds(probe_timeout_ms);
   req.stall_timeout = std::chrono::milliseconds(probe_timeout_ms);
   req.max_body = 64 << 10;
-  auto resp = http::Perform(req);
+  auto resp = curl::Perform(req);
   if (!resp.ok()) {
     // Nothing listens (or nothing answers): the caller works on the store directly.
     if (resp.status().code() == StatusCode::kUnavailable) return std::optional<ApiClient>();
@@ -117,14 +117,14 @@ Result<std::optional<ApiClient>> ApiClient::ConnectFromEnv(int probe_timeout_ms)
 
 Result<json> ApiClient::Call(std::string_view method, std::string_view path,
                              const json& body) const {
-  http::Request req;
+  curl::Request req;
   req.method = std::string(method);
   req.url = base_url_ + std::string(path);
   req.headers = Headers(api_key_, !body.is_null());
   if (!body.is_null()) req.body = Dump(body);
   req.max_body = 64 << 20;  // /api/show -v of a large model carries every tensor
   req.stall_timeout = std::chrono::minutes(5);
-  HEARTH_ASSIGN_OR_RETURN(http::Response resp, http::Perform(req));
+  HEARTH_ASSIGN_OR_RETURN(curl::Response resp, curl::Perform(req));
   if (resp.status < 200 || resp.status > 299) return StatusFromHttp(resp.status, resp.body);
   if (resp.body.empty()) return json();
   json j = json::parse(resp.body, nullptr, false);
@@ -137,7 +137,7 @@ Result<json> ApiClient::Call(std::string_view method, std::string_view path,
 Status ApiClient::Stream(std::string_view path, const json& body,
                          const std::function<Status(const json&)>& on_message,
                          const CancelToken* cancel) const {
-  http::Request req;
+  curl::Request req;
   req.method = "POST";
   req.url = base_url_ + std::string(path);
   req.headers = Headers(api_key_, true);
@@ -163,7 +163,7 @@ Status ApiClient::Stream(std::string_view path, const json& body,
     return failure.ok();
   };
   req.sink_error = &failure;
-  req.sink = [&](const http::Request::Head&, const char* data, size_t size) {
+  req.sink = [&](const curl::Request::Head&, const char* data, size_t size) {
     pending.append(data, size);
     size_t start = 0;
     for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -176,7 +176,7 @@ Status ApiClient::Stream(std::string_view path, const json& body,
     }
     return true;
   };
-  auto resp = http::Perform(req);
+  auto resp = curl::Perform(req);
   if (!failure.ok()) return failure;
   if (!resp.ok()) return resp.status();
   if (resp->status < 200 || resp->status > 299) return StatusFromHttp(resp->status, resp->body);
@@ -185,11 +185,11 @@ Status ApiClient::Stream(std::string_view path, const json& body,
 }
 
 Result<bool> ApiClient::HasBlob(const store::Digest& digest) const {
-  http::Request req;
+  curl::Request req;
   req.method = "HEAD";
   req.url = base_url_ + "/api/blobs/" + digest.ToString();
   req.headers = Headers(api_key_, false);
-  HEARTH_ASSIGN_OR_RETURN(http::Response resp, http::Perform(req));
+  HEARTH_ASSIGN_OR_RETURN(curl::Response resp, curl::Perform(req));
   if (resp.status == 200) return true;
   if (resp.status == 404) return false;
   return StatusFromHttp(resp.status, resp.body);
@@ -204,7 +204,7 @@ Status ApiClient::UploadBlob(const store::Digest& digest, const std::string& pat
     ::close(fd);
     return IOError("cannot stat " + path);
   }
-  http::Request req;
+  curl::Request req;
   req.method = "POST";
   req.url = base_url_ + "/api/blobs/" + digest.ToString();
   req.headers = Headers(api_key_, false);
@@ -213,7 +213,7 @@ Status ApiClient::UploadBlob(const store::Digest& digest, const std::string& pat
   req.body_size = static_cast<uint64_t>(st.st_size);
   req.cancel = cancel;
   req.stall_timeout = std::chrono::minutes(5);
-  auto resp = http::Perform(req);
+  auto resp = curl::Perform(req);
   ::close(fd);
   if (!resp.ok()) return resp.status();
   if (resp->status != 200 && resp->status != 201) return StatusFromHttp(resp->status, resp->body);

@@ -20,8 +20,8 @@ struct PullFlags {
 
 int Pull(const PullFlags& f) {
   return Transfer(f.name, f.insecure, "pulling", "/api/pull",
-                  [](store::RegistryClient& client, const store::ModelName& name,
-                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                  [](registry::RegistryClient& client, const store::ModelName& name,
+                     const registry::RegistryOptions& options, const registry::ProgressFn& progress) {
                     return client.Pull(name, options, progress);
                   });
 }

@@ -15,8 +15,8 @@ struct PushFlags {
 
 int Push(const PushFlags& f) {
   return Transfer(f.name, f.insecure, "pushing", "/api/push",
-                  [](store::RegistryClient& client, const store::ModelName& name,
-                     const store::RegistryOptions& options, const store::ProgressFn& progress) {
+                  [](registry::RegistryClient& client, const store::ModelName& name,
+                     const registry::RegistryOptions& options, const registry::ProgressFn& progress) {
                     return client.Push(name, options, progress);
                   });
 }

@@ -11,7 +11,7 @@
 #include "scheduler/scheduler.h"
 #include "server/inference_routes.h"
 #include "server/routes.h"
-#include "server/server.h"
+#include "http/server.h"
 #include "store/store.h"
 
 namespace hearth::cli {
@@ -34,7 +34,7 @@ const char kServeFooter[] =
     "(default all)\n";
 
 int Serve() {
-  auto options = server::ServerOptionsFromEnv();
+  auto options = http::ServerOptionsFromEnv();
   if (!options.ok()) {
     fmt::print(stderr, "Error: {}\n", options.status().message());
     return 1;
@@ -58,7 +58,7 @@ int Serve() {
     fmt::print(stderr, "Error: {}\n", scheduler.status().message());
     return 1;
   }
-  server::Router router;
+  http::RouteTable router;
   server::AddGeneralRoutes(router, HEARTH_VERSION);
   store::Store* st = store->get();
   server::AddModelRoutes(router, st);
@@ -75,7 +75,7 @@ int Serve() {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto http = server::HttpServer::Start(*options, std::move(router));
+  auto http = http::HttpServer::Start(*options, std::move(router));
   if (!http.ok()) {
     fmt::print(stderr, "Error: {}\n", http.status().message());
     return 1;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 #include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/model_ref.h"
@@ -38,13 +38,13 @@ std::string Scalar(const gguf::Value& v) {
       return v.b ? "true" : "false";
     // Ollama's JSON round trip keeps a float32's shortest digits ("1e-05", not 9.99e-06).
     case T::kFloat32:
-      return chat::GoFormatFloat(v.f, 32);
+      return gotmpl::GoFormatFloat(v.f, 32);
     case T::kFloat64:
-      return chat::GoFormatFloat(v.f);
+      return gotmpl::GoFormatFloat(v.f);
     case T::kUint64:
-      return chat::GoFormatFloat(static_cast<double>(static_cast<uint64_t>(v.i)));
+      return gotmpl::GoFormatFloat(static_cast<double>(static_cast<uint64_t>(v.i)));
     default:
-      return chat::GoFormatFloat(static_cast<double>(v.i));
+      return gotmpl::GoFormatFloat(static_cast<double>(v.i));
   }
 }
 
@@ -52,11 +52,11 @@ std::vector<std::string> ArrayItems(const gguf::Value& v) {
   std::vector<std::string> items;
   for (const std::string& s : v.strings) items.push_back(s);
   const int bits = v.elem_type == gguf::ValueType::kFloat32 ? 32 : 64;
-  for (double f : v.floats) items.push_back(chat::GoFormatFloat(f, bits));
+  for (double f : v.floats) items.push_back(gotmpl::GoFormatFloat(f, bits));
   for (int64_t i : v.ints) {
     items.push_back(v.elem_type == gguf::ValueType::kBool
                         ? (i ? "true" : "false")
-                        : chat::GoFormatFloat(static_cast<double>(i)));
+                        : gotmpl::GoFormatFloat(static_cast<double>(i)));
   }
   return items;
 }

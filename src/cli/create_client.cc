@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <map>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 #include "store/create.h"
 #include "store/name.h"
 #include "store/sha256.h"
@@ -61,7 +61,7 @@ json ParameterJson(const chat::ParameterValue& v) {
     case chat::ParameterType::kInt:
       return v.i;
     case chat::ParameterType::kFloat:
-      return json::parse(chat::GoFormatFloat(v.f, 32), nullptr, false);
+      return json::parse(gotmpl::GoFormatFloat(v.f, 32), nullptr, false);
     case chat::ParameterType::kBool:
       return v.b;
     case chat::ParameterType::kStringList:

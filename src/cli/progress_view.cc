@@ -121,7 +121,7 @@ std::unique_ptr<ProgressView> ProgressView::ForStderr() {
   return std::make_unique<ProgressView>(stderr, tty, width);
 }
 
-void ProgressView::Update(const store::TransferProgress& p, const std::string& verb) {
+void ProgressView::Update(const registry::TransferProgress& p, const std::string& verb) {
   std::lock_guard<std::mutex> l(mu_);
   if (stopped_) return;
   const auto now = ProgressBar::Clock::now();
@@ -134,7 +134,7 @@ void ProgressView::Update(const store::TransferProgress& p, const std::string& v
     if (it == lines_.end()) {
       Line line;
       line.digest = p.digest;
-      line.bar = std::make_unique<ProgressBar>(verb + " " + store::ShortDigest(p.digest) + ":",
+      line.bar = std::make_unique<ProgressBar>(verb + " " + registry::ShortDigest(p.digest) + ":",
                                                static_cast<int64_t>(p.total),
                                                static_cast<int64_t>(p.completed), now);
       lines_.push_back(std::move(line));

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 
 namespace hearth::cli {
 
@@ -54,7 +54,7 @@ class ProgressView {
   static std::unique_ptr<ProgressView> ForStderr();
 
   // `verb` is "pulling" or "pushing": the bar label, as Ollama's "pulling <12 hex>:".
-  void Update(const store::TransferProgress& p, const std::string& verb);
+  void Update(const registry::TransferProgress& p, const std::string& verb);
   // Final render; later Updates are ignored.
   void Stop();
 

@@ -30,8 +30,8 @@ uint64_t EnvNumber(const char* name, uint64_t fallback) {
 
 }  // namespace
 
-store::RegistryOptions RegistryOptionsFromEnv() {
-  store::RegistryOptions options;
+registry::RegistryOptions RegistryOptionsFromEnv() {
+  registry::RegistryOptions options;
   options.min_part_size = EnvNumber("HEARTH_PULL_PART_BYTES", options.min_part_size);
   options.stall_timeout =
       std::chrono::milliseconds(EnvNumber("HEARTH_PULL_STALL_MS", options.stall_timeout.count()));
@@ -62,14 +62,14 @@ int RunTransfer(const std::string& name, bool insecure, const std::string& verb,
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
 
-  store::RegistryOptions options = RegistryOptionsFromEnv();
+  registry::RegistryOptions options = RegistryOptionsFromEnv();
   options.insecure = insecure;
   options.cancel = &cancel;
 
-  store::RegistryClient client(st->get());
+  registry::RegistryClient client(st->get());
   auto view = ProgressView::ForStderr();
   Status s = fn(client, *parsed, options,
-                [&](const store::TransferProgress& p) { view->Update(p, verb); });
+                [&](const registry::TransferProgress& p) { view->Update(p, verb); });
   view->Stop();
   g_cancel = nullptr;
   signal(SIGINT, SIG_DFL);
@@ -97,7 +97,7 @@ int RunServerTransfer(const ApiClient& api, const std::string& name, bool insecu
   Status s = api.Stream(
       path, body,
       [&](const nlohmann::json& m) {
-        store::TransferProgress p;
+        registry::TransferProgress p;
         auto str = [&](const char* k) {
           auto it = m.find(k);
           return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();

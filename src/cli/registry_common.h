@@ -8,16 +8,16 @@
 #include "base/status.h"
 #include "cli/api_client.h"
 #include "store/name.h"
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 
 namespace hearth::cli {
 
-using TransferFn = std::function<Status(store::RegistryClient&, const store::ModelName&,
-                                        const store::RegistryOptions&, const store::ProgressFn&)>;
+using TransferFn = std::function<Status(registry::RegistryClient&, const store::ModelName&,
+                                        const registry::RegistryOptions&, const registry::ProgressFn&)>;
 
 // Registry tuning from the environment (also read by `hearth serve` for /api/pull):
 // HEARTH_PULL_PART_BYTES, HEARTH_PULL_STALL_MS, HEARTH_PULL_RETRY_MS, HEARTH_NOPRUNE.
-store::RegistryOptions RegistryOptionsFromEnv();
+registry::RegistryOptions RegistryOptionsFromEnv();
 
 // Parses `name`, opens the store, runs `fn` with progress rendered on stderr (bars labelled
 // `verb`), and returns the exit code (0, or 1 after "Error: ..." on stderr).

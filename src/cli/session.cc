@@ -93,13 +93,13 @@ std::optional<int32_t> Session::ModelNumCtx(const ModelRef& ref) {
 
 Result<std::unique_ptr<Session>> Session::Open(ModelRef ref, int32_t num_ctx) {
   // The layers are checked before the model loads, so a broken one fails fast.
-  std::optional<chat::OllamaTemplate> go_template;
+  std::optional<gotmpl::OllamaTemplate> go_template;
   chat::GenerationOptions options;
   std::vector<chat::Message> model_messages;
   if (ref.resolved) {
     const store::ResolvedModel& m = *ref.resolved;
     if (!m.template_text.empty()) {
-      auto t = chat::OllamaTemplate::Parse(m.template_text);
+      auto t = gotmpl::OllamaTemplate::Parse(m.template_text);
       if (!t.ok())
         return DataLoss("template layer of " + m.name.Display() + ": " + t.status().message());
       go_template = std::move(t).value();
@@ -123,9 +123,9 @@ Result<Session::Prompt> Session::RenderPrompt(const std::string& user_text) cons
   request.push_back({"user", user_text, "", {}, "", ""});
   // As /api/chat: the model's MESSAGEs, and its SYSTEM unless the session set one.
   const std::vector<chat::Message> messages =
-      chat::ChatMessages(model_system_, model_messages_, request);
+      gotmpl::ChatMessages(model_system_, model_messages_, request);
   if (go_template_) {
-    chat::TemplateInput in;
+    gotmpl::TemplateInput in;
     in.messages = messages;
     HEARTH_ASSIGN_OR_RETURN(std::string text, go_template_->Execute(in));
     return Prompt{std::move(text), false};

@@ -11,7 +11,7 @@
 
 #include "base/cancel.h"
 #include "chat/message.h"
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "chat/options.h"
 #include "cli/api_client.h"
 #include "cli/model_ref.h"
@@ -79,7 +79,7 @@ class Session {
   std::chrono::nanoseconds load_duration_{0};
   std::optional<store::ResolvedModel> resolved_;
   // From resolved_'s layers (see resolved()).
-  std::optional<chat::OllamaTemplate> go_template_;
+  std::optional<gotmpl::OllamaTemplate> go_template_;
   std::string model_system_;
   std::vector<chat::Message> model_messages_;
   // Remote sessions (session_remote.cc).

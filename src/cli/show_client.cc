@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 #include "cli/show_table.h"
 
 namespace hearth::cli {
@@ -22,7 +22,7 @@ std::string Str(const json& o, const char* key) {
 std::string Scalar(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (v.is_number()) return chat::GoFormatFloat(v.get<double>());
+  if (v.is_number()) return gotmpl::GoFormatFloat(v.get<double>());
   return v.dump();
 }
 

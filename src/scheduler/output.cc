@@ -4,8 +4,8 @@
 #include <random>
 #include <sstream>
 
-#include "chat/go_template.h"
-#include "chat/output_parser.h"
+#include "gotmpl/go_template.h"
+#include "gotmpl/output_parser.h"
 #include "engine/grammar.h"
 
 namespace hearth::scheduler {
@@ -46,13 +46,13 @@ class GoOutput final : public OutputParser {
   void Finish(chat::Chunk& final_chunk) override { Fill(parser_.Finish(), final_chunk); }
 
  private:
-  static void Fill(chat::ParsedOutput&& p, chat::Chunk& chunk) {
+  static void Fill(gotmpl::ParsedOutput&& p, chat::Chunk& chunk) {
     chunk.content += p.content;
     chunk.thinking += p.thinking;
     AssignToolCallIds(p.tool_calls);
     for (auto& c : p.tool_calls) chunk.tool_calls.push_back(std::move(c));
   }
-  chat::OllamaOutputParser parser_;
+  gotmpl::OllamaOutputParser parser_;
 };
 
 // A GBNF string literal for `s`.
@@ -93,18 +93,18 @@ std::unique_ptr<OutputParser> MakeJinjaParser(engine::OutputSyntaxPtr syntax) {
   return std::make_unique<JinjaOutput>(std::move(syntax));
 }
 
-std::unique_ptr<OutputParser> MakeGoParser(const chat::OllamaTemplate& go,
+std::unique_ptr<OutputParser> MakeGoParser(const gotmpl::OllamaTemplate& go,
                                            const std::vector<chat::Tool>& tools, bool thinking) {
-  auto tree = chat::GoTemplate::Parse(go.source());
+  auto tree = gotmpl::GoTemplate::Parse(go.source());
   if (!tree.ok()) return MakePlainParser();  // cannot happen: `go` parsed the same source
   std::string open, close;
   if (thinking) std::tie(open, close) = tree->InferThinkingTags();
   if (tools.empty() && (open.empty() || close.empty())) return MakePlainParser();
   return std::make_unique<GoOutput>(std::move(open), std::move(close), tools,
-                                    tools.empty() ? std::string() : chat::ToolCallTag(*tree));
+                                    tools.empty() ? std::string() : gotmpl::ToolCallTag(*tree));
 }
 
-Result<engine::GrammarConstraint> GoToolGrammar(const chat::OllamaTemplate& go,
+Result<engine::GrammarConstraint> GoToolGrammar(const gotmpl::OllamaTemplate& go,
                                                 const std::vector<chat::Tool>& tools,
                                                 const std::string& function) {
   if (tools.empty())
@@ -130,9 +130,9 @@ Result<engine::GrammarConstraint> GoToolGrammar(const chat::OllamaTemplate& go,
   auto gbnf = engine::GrammarFor(format);
   if (!gbnf.ok()) return gbnf.status().WithContext("tools");
 
-  auto tree = chat::GoTemplate::Parse(go.source());
+  auto tree = gotmpl::GoTemplate::Parse(go.source());
   if (!tree.ok()) return tree.status().WithContext("template");
-  const std::string tag = chat::ToolCallTag(*tree);
+  const std::string tag = gotmpl::ToolCallTag(*tree);
   // The schema's root becomes the call rule; the root puts the tag (if any) before it. The
   // converter's whitespace rule allows runs of newlines and tabs between tokens, which a small
   // model may loop on until its token budget runs out: one optional space is enough.

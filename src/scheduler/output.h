@@ -3,7 +3,7 @@
 // call a tool:
 //   - Jinja (GGUF) templates: engine::ChatOutputParser with the syntax the render produced
 //     (content / thinking / tool calls in the model's own format).
-//   - Go (manifest TEMPLATE) templates: chat::OllamaOutputParser, as Ollama reads them: thinking
+//   - Go (manifest TEMPLATE) templates: gotmpl::OllamaOutputParser, as Ollama reads them: thinking
 //     between the template's thinking tags (when thinking is on, or unset and the template has
 //     tags), then tool calls after the template's tool-call tag (when the request has tools).
 //   - Raw prompts, fill-in-the-middle, templates without tools or thinking: text as content.
@@ -17,7 +17,7 @@
 
 #include "base/status.h"
 #include "chat/message.h"
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "chat/request.h"
 #include "engine/chat_output.h"
 #include "engine/constraint.h"
@@ -40,7 +40,7 @@ std::unique_ptr<OutputParser> MakePlainParser();
 std::unique_ptr<OutputParser> MakeJinjaParser(engine::OutputSyntaxPtr syntax);
 // A Go template's output for a request with `tools` (none: no tool-call parsing) and thinking
 // on or off.
-std::unique_ptr<OutputParser> MakeGoParser(const chat::OllamaTemplate& go,
+std::unique_ptr<OutputParser> MakeGoParser(const gotmpl::OllamaTemplate& go,
                                            const std::vector<chat::Tool>& tools, bool thinking);
 
 // A grammar that makes a Go-template model answer with one call of one of `tools` (exactly
@@ -48,7 +48,7 @@ std::unique_ptr<OutputParser> MakeGoParser(const chat::OllamaTemplate& go,
 // {"name": <tool name>, "arguments": <an object matching that tool's parameters schema>}.
 // InvalidArgument when `function` is not among `tools`, when there are no tools, or when a
 // parameters schema is not a JSON object the grammar converter accepts.
-Result<engine::GrammarConstraint> GoToolGrammar(const chat::OllamaTemplate& go,
+Result<engine::GrammarConstraint> GoToolGrammar(const gotmpl::OllamaTemplate& go,
                                                 const std::vector<chat::Tool>& tools,
                                                 const std::string& function);
 

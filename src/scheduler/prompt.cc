@@ -20,30 +20,30 @@ Status Unsupported(const chat::Request& r, const char* what) {
   return InvalidArgument("\"" + r.model + "\" does not support " + what);
 }
 
-bool HasCap(const chat::OllamaTemplate& t, const char* cap) {
+bool HasCap(const gotmpl::OllamaTemplate& t, const char* cap) {
   const auto caps = t.Capabilities();
   return std::find(caps.begin(), caps.end(), cap) != caps.end();
 }
 
 // Parses the request's template override, if any (Go syntax, as Ollama's "template" field).
-Result<std::optional<chat::OllamaTemplate>> ParseOverride(const chat::Request& r) {
-  if (r.template_override.empty()) return std::optional<chat::OllamaTemplate>();
-  auto parsed = chat::OllamaTemplate::Parse(r.template_override);
+Result<std::optional<gotmpl::OllamaTemplate>> ParseOverride(const chat::Request& r) {
+  if (r.template_override.empty()) return std::optional<gotmpl::OllamaTemplate>();
+  auto parsed = gotmpl::OllamaTemplate::Parse(r.template_override);
   if (!parsed.ok()) return parsed.status().WithContext("template");
-  return std::optional<chat::OllamaTemplate>(std::move(parsed).value());
+  return std::optional<gotmpl::OllamaTemplate>(std::move(parsed).value());
 }
 
 bool ToolsActive(const chat::Request& r) {
   return !r.tools.empty() && r.tool_choice.mode != chat::ToolChoice::Mode::kNone;
 }
 
-Result<Rendered> RenderMessages(const ModelPrompting& m, const chat::OllamaTemplate* go,
+Result<Rendered> RenderMessages(const ModelPrompting& m, const gotmpl::OllamaTemplate* go,
                                 const chat::Request& r,
                                 const std::vector<chat::Message>& messages) {
   const bool with_tools = ToolsActive(r);
   Rendered out;
   if (go != nullptr) {
-    chat::TemplateInput in;
+    gotmpl::TemplateInput in;
     in.messages = messages;
     if (with_tools) in.tools = r.tools;
     in.think = r.think.enabled;
@@ -73,7 +73,7 @@ Status TooLong(size_t tokens, int32_t n_ctx) {
                          std::to_string(n_ctx) + " tokens");
 }
 
-Status CheckCapabilities(const ModelPrompting& m, const chat::OllamaTemplate* go,
+Status CheckCapabilities(const ModelPrompting& m, const gotmpl::OllamaTemplate* go,
                          const chat::Request& r) {
   if (!r.images.empty()) return Unsupported(r, "vision");
   if (ToolsActive(r)) {
@@ -87,14 +87,14 @@ Status CheckCapabilities(const ModelPrompting& m, const chat::OllamaTemplate* go
   return Status();
 }
 
-Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate* go,
+Result<Prompt> BuildGenerate(const ModelPrompting& m, const gotmpl::OllamaTemplate* go,
                              const chat::Request& r, int32_t n_ctx, Rendered* extras) {
   Prompt p;
   const engine::Model& model = *m.model;
   if (!r.suffix.empty()) {
     if (r.raw) return InvalidArgument("raw mode does not support suffix");
     if (go != nullptr && HasCap(*go, "insert")) {
-      HEARTH_ASSIGN_OR_RETURN(p.text, go->Execute(chat::GenerateInput(r.prompt, r.suffix, r.system,
+      HEARTH_ASSIGN_OR_RETURN(p.text, go->Execute(gotmpl::GenerateInput(r.prompt, r.suffix, r.system,
                                                                       m.system, m.messages)));
       p.tokens = model.Tokenize(p.text, true, true);
     } else if (go == nullptr && model.info().capabilities.insert) {
@@ -106,7 +106,7 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate
     p.text = r.prompt;
     p.tokens = model.Tokenize(p.text, true, true);
   } else if (go != nullptr) {
-    auto text = go->Execute(chat::GenerateInput(r.prompt, "", r.system, m.system, m.messages));
+    auto text = go->Execute(gotmpl::GenerateInput(r.prompt, "", r.system, m.system, m.messages));
     if (!text.ok()) return text.status().WithContext("template");
     p.text = std::move(text).value();
     p.tokens = model.Tokenize(p.text, true, true);
@@ -114,7 +114,7 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const chat::OllamaTemplate
     p.text = r.prompt;  // Ollama's default template: {{ .Prompt }}
     p.tokens = model.Tokenize(p.text, true, true);
   } else {
-    chat::TemplateInput in = chat::GenerateInput(r.prompt, "", r.system, m.system, m.messages);
+    gotmpl::TemplateInput in = gotmpl::GenerateInput(r.prompt, "", r.system, m.system, m.messages);
     HEARTH_ASSIGN_OR_RETURN(*extras, RenderMessages(m, nullptr, r, in.messages));
     p.text = extras->text;
     p.tokens = model.Tokenize(p.text, true, true);
@@ -141,10 +141,10 @@ std::vector<chat::Message> Without(const std::vector<chat::Message>& messages,
   return out;
 }
 
-Result<Prompt> BuildChat(const ModelPrompting& m, const chat::OllamaTemplate* go,
+Result<Prompt> BuildChat(const ModelPrompting& m, const gotmpl::OllamaTemplate* go,
                          const chat::Request& r, int32_t n_ctx, Rendered* extras) {
   const std::string& system = r.system.empty() ? m.system : r.system;
-  const std::vector<chat::Message> messages = chat::ChatMessages(system, m.messages, r.messages);
+  const std::vector<chat::Message> messages = gotmpl::ChatMessages(system, m.messages, r.messages);
   Prompt p;
   HEARTH_ASSIGN_OR_RETURN(*extras, RenderMessages(m, go, r, messages));
   p.text = extras->text;
@@ -218,7 +218,7 @@ Result<std::unique_ptr<ModelPrompting>> ModelPrompting::Create(std::string name,
   m->name = std::move(name);
   m->system = system;
   if (!template_text.empty()) {
-    auto t = chat::OllamaTemplate::Parse(template_text);
+    auto t = gotmpl::OllamaTemplate::Parse(template_text);
     if (!t.ok()) return t.status().WithContext("model " + m->name + ": TEMPLATE");
     m->go_template = std::move(t).value();
   }
@@ -256,9 +256,9 @@ bool ModelPrompting::SupportsInsert() const {
 
 Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request, int32_t n_ctx) {
   // The override lives here, so `go` never outlives what it points at.
-  HEARTH_ASSIGN_OR_RETURN(std::optional<chat::OllamaTemplate> override_template,
+  HEARTH_ASSIGN_OR_RETURN(std::optional<gotmpl::OllamaTemplate> override_template,
                           ParseOverride(request));
-  const chat::OllamaTemplate* go = override_template ? &*override_template
+  const gotmpl::OllamaTemplate* go = override_template ? &*override_template
                                    : m.go_template   ? &*m.go_template
                                                      : nullptr;
   HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, go, request));

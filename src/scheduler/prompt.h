@@ -1,7 +1,7 @@
 #pragma once
 // Turns a chat::Request into prompt tokens for one loaded model, the way Ollama does:
-//   kChat      the model's Go TEMPLATE when its manifest has one (chat::OllamaTemplate over
-//              chat::ChatMessages: the model's SYSTEM and MESSAGEs, then the request's), else the
+//   kChat      the model's Go TEMPLATE when its manifest has one (gotmpl::OllamaTemplate over
+//              gotmpl::ChatMessages: the model's SYSTEM and MESSAGEs, then the request's), else the
 //              GGUF's Jinja template (engine::ChatTemplate; none: the messages' text as is)
 //   kGenerate  raw: the prompt as is; suffix: fill-in-the-middle through the Go template's
 //              .Suffix, else the model's FIM tokens (Model::FimPrompt), else InvalidArgument;
@@ -31,7 +31,7 @@
 
 #include "base/status.h"
 #include "chat/message.h"
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "chat/request.h"
 #include "engine/chat_template.h"
 #include "engine/constraint.h"
@@ -44,7 +44,7 @@ namespace hearth::scheduler {
 struct ModelPrompting {
   std::string name;  // the name clients see in errors, e.g. "stories:latest"
   engine::ModelPtr model;
-  std::optional<chat::OllamaTemplate> go_template;  // the manifest's TEMPLATE layer
+  std::optional<gotmpl::OllamaTemplate> go_template;  // the manifest's TEMPLATE layer
   std::unique_ptr<engine::ChatTemplate> jinja;      // the GGUF's template (may render raw)
   std::string system;                               // the SYSTEM layer
   std::vector<chat::Message> messages;              // the MESSAGE layer

@@ -11,7 +11,7 @@ namespace {
 constexpr size_t kMaxBlobUpload = size_t{1} << 40;
 constexpr size_t kUploadChunk = 1 << 20;
 
-void HeadBlob(store::Store& store, const CallPtr& c) {
+void HeadBlob(store::Store& store, const http::CallPtr& c) {
   auto digest = store::Digest::Parse(c->Param("digest"));
   if (!digest.ok()) {
     c->RespondStatus(digest.status());
@@ -21,17 +21,17 @@ void HeadBlob(store::Store& store, const CallPtr& c) {
     c->RespondError(404, "blob \"" + c->Param("digest") + "\" not found");
     return;
   }
-  c->Respond(Response::Empty(200));
+  c->Respond(http::Response::Empty(200));
 }
 
-void CreateBlob(store::Store& store, const CallPtr& c) {
+void CreateBlob(store::Store& store, const http::CallPtr& c) {
   auto digest = store::Digest::Parse(c->Param("digest"));
   if (!digest.ok()) {
     c->RespondStatus(digest.status());
     return;
   }
   if (store.HasBlob(*digest)) {
-    c->Respond(Response::Empty(200));  // the unread body closes the connection
+    c->Respond(http::Response::Empty(200));  // the unread body closes the connection
     return;
   }
   std::vector<char> buf(kUploadChunk);
@@ -77,17 +77,17 @@ void CreateBlob(store::Store& store, const CallPtr& c) {
     // A digest mismatch (DataLoss) or an invalid GGUF is the uploader's fault.
     const StatusCode code = committed.status().code();
     const bool client_fault = code == StatusCode::kDataLoss || code == StatusCode::kInvalidArgument;
-    c->RespondError(client_fault ? 400 : HttpStatusFor(code), committed.status().message());
+    c->RespondError(client_fault ? 400 : http::HttpStatusFor(code), committed.status().message());
     return;
   }
-  c->Respond(Response::Empty(201));
+  c->Respond(http::Response::Empty(201));
 }
 
 }  // namespace
 
-void AddBlobRoutes(Router& router, store::Store* store) {
-  router.Add("HEAD", "/api/blobs/:digest", [store](const CallPtr& c) { HeadBlob(*store, c); });
-  router.Add("POST", "/api/blobs/:digest", [store](const CallPtr& c) { CreateBlob(*store, c); },
+void AddBlobRoutes(http::RouteTable& router, store::Store* store) {
+  router.Add("HEAD", "/api/blobs/:digest", [store](const http::CallPtr& c) { HeadBlob(*store, c); });
+  router.Add("POST", "/api/blobs/:digest", [store](const http::CallPtr& c) { CreateBlob(*store, c); },
              {.max_body = kMaxBlobUpload, .stream_body = true});
 }
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "chat/parameters.h"
 #include "server/json_body.h"
 #include "server/progress_call.h"
@@ -186,7 +186,7 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
     out.push_back(Command(Directive::kDraft, ref));
   }
   if (!tmpl.empty()) {
-    auto t = chat::OllamaTemplate::Parse(tmpl);
+    auto t = gotmpl::OllamaTemplate::Parse(tmpl);
     if (!t.ok()) return InvalidArgument("template error: " + t.status().message());
     out.push_back(Command(Directive::kTemplate, tmpl));
   }
@@ -240,13 +240,13 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
   return r;
 }
 
-void Create(store::Store& st, const CallPtr& c) {
+void Create(store::Store& st, const http::CallPtr& c) {
   auto r = ParseCreate(st, c->request().body);
   if (!r.ok()) {
     c->RespondStatus(r.status());
     return;
   }
-  RunProgressCall(c, r->stream, [&](const store::ProgressFn& progress) {
+  RunProgressCall(c, r->stream, [&](const registry::ProgressFn& progress) {
     store::CreateOptions options;
     options.allow_local_files = false;
     options.progress = [&](const std::string& status) { progress({.status = status}); };
@@ -256,8 +256,8 @@ void Create(store::Store& st, const CallPtr& c) {
 
 }  // namespace
 
-void AddCreateRoutes(Router& router, store::Store* store) {
-  router.Add("POST", "/api/create", [store](const CallPtr& c) { Create(*store, c); });
+void AddCreateRoutes(http::RouteTable& router, store::Store* store) {
+  router.Add("POST", "/api/create", [store](const http::CallPtr& c) { Create(*store, c); });
 }
 
 }  // namespace hearth::server

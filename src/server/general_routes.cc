@@ -5,15 +5,15 @@
 
 namespace hearth::server {
 
-void AddGeneralRoutes(Router& router, const std::string& version) {
-  auto running = [](const CallPtr& c) { c->Respond(Response::Text(200, "Ollama is running")); };
+void AddGeneralRoutes(http::RouteTable& router, const std::string& version) {
+  auto running = [](const http::CallPtr& c) { c->Respond(http::Response::Text(200, "Ollama is running")); };
   router.Add("GET", "/", running, {.public_route = true});
   router.Add("HEAD", "/", running, {.public_route = true});
-  auto health = [](const CallPtr& c) { c->Respond(Response::Json(200, R"({"status":"ok"})")); };
+  auto health = [](const http::CallPtr& c) { c->Respond(http::Response::Json(200, R"({"status":"ok"})")); };
   router.Add("GET", "/health", health, {.public_route = true});
   router.Add("HEAD", "/health", health, {.public_route = true});
   const std::string body = nlohmann::json{{"version", version}}.dump();
-  auto ver = [body](const CallPtr& c) { c->Respond(Response::Json(200, body)); };
+  auto ver = [body](const http::CallPtr& c) { c->Respond(http::Response::Json(200, body)); };
   router.Add("GET", "/api/version", ver);
   router.Add("HEAD", "/api/version", ver);
 }

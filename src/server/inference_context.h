@@ -31,8 +31,8 @@ class InferenceContext {
 };
 using InferenceContextPtr = std::shared_ptr<const InferenceContext>;
 
-void AddOllamaInferenceRoutes(Router& router, const InferenceContextPtr& ctx);
-void AddOpenAIRoutes(Router& router, const InferenceContextPtr& ctx);
-void AddAnthropicRoutes(Router& router, const InferenceContextPtr& ctx);
+void AddOllamaInferenceRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
+void AddOpenAIRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
+void AddAnthropicRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
 
 }  // namespace hearth::server

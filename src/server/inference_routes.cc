@@ -32,7 +32,7 @@ std::string InferenceContext::NewId(const char* prefix) const {
   return std::string(prefix) + hex;
 }
 
-void AddInferenceRoutes(Router& router, InferenceRoutesOptions options) {
+void AddInferenceRoutes(http::RouteTable& router, InferenceRoutesOptions options) {
   HEARTH_CHECK(options.backend != nullptr);
   auto ctx = std::make_shared<const InferenceContext>(std::move(options));
   AddOllamaInferenceRoutes(router, ctx);

@@ -16,7 +16,7 @@
 #include <functional>
 
 #include "chat/backend.h"
-#include "server/router.h"
+#include "http/route_table.h"
 #include "store/store.h"
 
 namespace hearth::server {
@@ -29,6 +29,6 @@ struct InferenceRoutesOptions {
 };
 
 // Adds the routes listed above to `router`.
-void AddInferenceRoutes(Router& router, InferenceRoutesOptions options);
+void AddInferenceRoutes(http::RouteTable& router, InferenceRoutesOptions options);
 
 }  // namespace hearth::server

@@ -9,12 +9,12 @@ namespace {
 
 namespace anthropic = api::anthropic;
 
-Response AnthropicError(const Status& status) {
-  const int http = HttpStatusFor(status.code());
-  return Response::Json(http, anthropic::ErrorJson(http, status.message()));
+http::Response AnthropicError(const Status& status) {
+  const int http = http::HttpStatusFor(status.code());
+  return http::Response::Json(http, anthropic::ErrorJson(http, status.message()));
 }
 
-void Messages(const InferenceContextPtr& ctx, const CallPtr& call) {
+void Messages(const InferenceContextPtr& ctx, const http::CallPtr& call) {
   auto body = JsonBody::Parse(call->request().body);
   if (!body.ok()) {
     call->Respond(AnthropicError(body.status()));
@@ -29,26 +29,26 @@ void Messages(const InferenceContextPtr& ctx, const CallPtr& call) {
   const std::string model = parsed->request.model;
   auto encoder = std::make_shared<anthropic::MessageStream>(id, model);
   GenerateWriters w;
-  w.format = StreamFormat::kSseEvents;
+  w.format = http::StreamFormat::kSseEvents;
   w.error = AnthropicError;
-  w.chunk = [encoder](StreamWriter& writer, const chat::Chunk& c) {
+  w.chunk = [encoder](http::StreamWriter& writer, const chat::Chunk& c) {
     bool ok = true;
     for (const auto& e : encoder->Encode(c)) ok = writer.SendEvent(e.name, e.data) && ok;
     return ok;
   };
   w.folded = [id, model](const chat::Chunk& f) {
-    return Response::Json(200, anthropic::MessageJson(id, model, f));
+    return http::Response::Json(200, anthropic::MessageJson(id, model, f));
   };
-  w.stream_error = [](StreamWriter& writer, const Status& s) {
-    writer.SendEvent("error", anthropic::ErrorJson(HttpStatusFor(s.code()), s.message()));
+  w.stream_error = [](http::StreamWriter& writer, const Status& s) {
+    writer.SendEvent("error", anthropic::ErrorJson(http::HttpStatusFor(s.code()), s.message()));
   };
   RunGenerate(ctx->backend(), call, std::move(parsed->request), parsed->stream, std::move(w));
 }
 
 }  // namespace
 
-void AddAnthropicRoutes(Router& router, const InferenceContextPtr& ctx) {
-  router.Add("POST", "/v1/messages", [ctx](const CallPtr& c) { Messages(ctx, c); });
+void AddAnthropicRoutes(http::RouteTable& router, const InferenceContextPtr& ctx) {
+  router.Add("POST", "/v1/messages", [ctx](const http::CallPtr& c) { Messages(ctx, c); });
 }
 
 }  // namespace hearth::server

@@ -12,7 +12,7 @@ namespace ollama = api::ollama;
 
 // Parses the body of `call` with `parse`, answering a 400 on failure.
 template <class Parse>
-auto ParseBody(const CallPtr& call, Parse parse)
+auto ParseBody(const http::CallPtr& call, Parse parse)
     -> decltype(parse(std::declval<const api::Json&>())) {
   auto body = JsonBody::Parse(call->request().body);
   if (!body.ok()) return body.status();
@@ -21,7 +21,7 @@ auto ParseBody(const CallPtr& call, Parse parse)
 
 // An empty prompt / no messages: load (or with keep_alive 0 unload) and answer one JSON object
 // with done_reason "load" / "unload", streamed or not, as Ollama does.
-void LoadOnly(const InferenceContextPtr& ctx, const CallPtr& call, chat::Request request,
+void LoadOnly(const InferenceContextPtr& ctx, const http::CallPtr& call, chat::Request request,
               bool chat) {
   const std::string model = request.model;
   const std::string reason = ollama::LoadDoneReason(request);
@@ -30,15 +30,15 @@ void LoadOnly(const InferenceContextPtr& ctx, const CallPtr& call, chat::Request
     chat::Chunk c;
     c.done = true;
     c.done_reason = done.done_reason;
-    return Response::Json(200, chat
+    return http::Response::Json(200, chat
                                    ? ollama::ChatChunkJson(c, model, ctx->CreatedAt(), reason)
                                    : ollama::GenerateChunkJson(c, model, ctx->CreatedAt(), reason));
   };
-  w.error = [path = call->request().path](const Status& s) { return ErrorResponse(path, s); };
+  w.error = [path = call->request().path](const Status& s) { return http::ErrorResponse(path, s); };
   RunGenerate(ctx->backend(), call, std::move(request), /*stream=*/false, std::move(w));
 }
 
-void Generate(const InferenceContextPtr& ctx, const CallPtr& call, bool chat) {
+void Generate(const InferenceContextPtr& ctx, const http::CallPtr& call, bool chat) {
   auto parsed = ParseBody(call, chat ? ollama::ParseChat : ollama::ParseGenerate);
   if (!parsed.ok()) {
     call->RespondStatus(parsed.status());
@@ -54,14 +54,14 @@ void Generate(const InferenceContextPtr& ctx, const CallPtr& call, bool chat) {
                 : ollama::GenerateChunkJson(c, model, ctx->CreatedAt());
   };
   GenerateWriters w;
-  w.format = StreamFormat::kNdjson;
-  w.chunk = [encode](StreamWriter& writer, const chat::Chunk& c) { return writer.Send(encode(c)); };
-  w.folded = [encode](const chat::Chunk& folded) { return Response::Json(200, encode(folded)); };
-  w.error = [path = call->request().path](const Status& s) { return ErrorResponse(path, s); };
+  w.format = http::StreamFormat::kNdjson;
+  w.chunk = [encode](http::StreamWriter& writer, const chat::Chunk& c) { return writer.Send(encode(c)); };
+  w.folded = [encode](const chat::Chunk& folded) { return http::Response::Json(200, encode(folded)); };
+  w.error = [path = call->request().path](const Status& s) { return http::ErrorResponse(path, s); };
   RunGenerate(ctx->backend(), call, std::move(parsed->request), parsed->stream, std::move(w));
 }
 
-void Embed(const InferenceContextPtr& ctx, const CallPtr& call, bool legacy) {
+void Embed(const InferenceContextPtr& ctx, const http::CallPtr& call, bool legacy) {
   auto parsed = ParseBody(call, legacy ? ollama::ParseEmbeddings : ollama::ParseEmbed);
   if (!parsed.ok()) {
     call->RespondStatus(parsed.status());
@@ -90,19 +90,19 @@ void Embed(const InferenceContextPtr& ctx, const CallPtr& call, bool legacy) {
     }
     result = std::move(*r);
   }
-  call->Respond(Response::Json(
+  call->Respond(http::Response::Json(
       200, legacy ? ollama::EmbeddingsJson(result) : ollama::EmbedJson(result, model)));
 }
 
 }  // namespace
 
-void AddOllamaInferenceRoutes(Router& router, const InferenceContextPtr& ctx) {
-  router.Add("POST", "/api/generate", [ctx](const CallPtr& c) { Generate(ctx, c, false); });
-  router.Add("POST", "/api/chat", [ctx](const CallPtr& c) { Generate(ctx, c, true); });
-  router.Add("POST", "/api/embed", [ctx](const CallPtr& c) { Embed(ctx, c, false); });
-  router.Add("POST", "/api/embeddings", [ctx](const CallPtr& c) { Embed(ctx, c, true); });
-  router.Add("GET", "/api/ps", [ctx](const CallPtr& c) {
-    c->Respond(Response::Json(200, ollama::PsJson(ctx->backend()->Running(), FormatTime)));
+void AddOllamaInferenceRoutes(http::RouteTable& router, const InferenceContextPtr& ctx) {
+  router.Add("POST", "/api/generate", [ctx](const http::CallPtr& c) { Generate(ctx, c, false); });
+  router.Add("POST", "/api/chat", [ctx](const http::CallPtr& c) { Generate(ctx, c, true); });
+  router.Add("POST", "/api/embed", [ctx](const http::CallPtr& c) { Embed(ctx, c, false); });
+  router.Add("POST", "/api/embeddings", [ctx](const http::CallPtr& c) { Embed(ctx, c, true); });
+  router.Add("GET", "/api/ps", [ctx](const http::CallPtr& c) {
+    c->Respond(http::Response::Json(200, ollama::PsJson(ctx->backend()->Running(), FormatTime)));
   });
 }
 

@@ -11,13 +11,13 @@ namespace {
 
 namespace openai = api::openai;
 
-Response OpenAIError(const Status& status) {
-  const int http = HttpStatusFor(status.code());
-  return Response::Json(http, openai::ErrorJson(http, status.message()));
+http::Response OpenAIError(const Status& status) {
+  const int http = http::HttpStatusFor(status.code());
+  return http::Response::Json(http, openai::ErrorJson(http, status.message()));
 }
 
 template <class Parse>
-auto ParseBody(const CallPtr& call, Parse parse)
+auto ParseBody(const http::CallPtr& call, Parse parse)
     -> decltype(parse(std::declval<const api::Json&>())) {
   auto body = JsonBody::Parse(call->request().body);
   if (!body.ok()) return body.status();
@@ -25,7 +25,7 @@ auto ParseBody(const CallPtr& call, Parse parse)
 }
 
 // Chat (`chat`) or legacy text completions.
-void Complete(const InferenceContextPtr& ctx, const CallPtr& call, bool chat) {
+void Complete(const InferenceContextPtr& ctx, const http::CallPtr& call, bool chat) {
   auto parsed = ParseBody(call, chat ? openai::ParseChatCompletion : openai::ParseCompletion);
   if (!parsed.ok()) {
     call->Respond(OpenAIError(parsed.status()));
@@ -34,33 +34,33 @@ void Complete(const InferenceContextPtr& ctx, const CallPtr& call, bool chat) {
   openai::ResponseMeta meta{ctx->NewId(chat ? "chatcmpl-" : "cmpl-"), ctx->UnixNow(),
                             parsed->request.model};
   GenerateWriters w;
-  w.format = StreamFormat::kSse;
+  w.format = http::StreamFormat::kSse;
   w.error = OpenAIError;
   if (chat) {
     auto encoder = std::make_shared<openai::ChatStream>(meta, parsed->include_usage);
-    w.chunk = [encoder](StreamWriter& writer, const chat::Chunk& c) {
+    w.chunk = [encoder](http::StreamWriter& writer, const chat::Chunk& c) {
       bool ok = true;
       for (const auto& payload : encoder->Encode(c)) ok = writer.Send(payload) && ok;
       return ok;
     };
     w.folded = [meta](const chat::Chunk& f) {
-      return Response::Json(200, openai::ChatCompletionJson(meta, f));
+      return http::Response::Json(200, openai::ChatCompletionJson(meta, f));
     };
   } else {
     auto encoder = std::make_shared<openai::CompletionStream>(meta, parsed->include_usage);
-    w.chunk = [encoder](StreamWriter& writer, const chat::Chunk& c) {
+    w.chunk = [encoder](http::StreamWriter& writer, const chat::Chunk& c) {
       bool ok = true;
       for (const auto& payload : encoder->Encode(c)) ok = writer.Send(payload) && ok;
       return ok;
     };
     w.folded = [meta](const chat::Chunk& f) {
-      return Response::Json(200, openai::CompletionJson(meta, f));
+      return http::Response::Json(200, openai::CompletionJson(meta, f));
     };
   }
   RunGenerate(ctx->backend(), call, std::move(parsed->request), parsed->stream, std::move(w));
 }
 
-void Embeddings(const InferenceContextPtr& ctx, const CallPtr& call) {
+void Embeddings(const InferenceContextPtr& ctx, const http::CallPtr& call) {
   auto parsed = ParseBody(call, openai::ParseEmbeddings);
   if (!parsed.ok()) {
     call->Respond(OpenAIError(parsed.status()));
@@ -73,7 +73,7 @@ void Embeddings(const InferenceContextPtr& ctx, const CallPtr& call) {
     call->Respond(OpenAIError(result.status()));
     return;
   }
-  call->Respond(Response::Json(200, openai::EmbeddingsJson(*result, model, parsed->base64)));
+  call->Respond(http::Response::Json(200, openai::EmbeddingsJson(*result, model, parsed->base64)));
 }
 
 int64_t UnixSeconds(std::chrono::system_clock::time_point t) {
@@ -95,14 +95,14 @@ std::vector<openai::ModelEntry> ListModels(const InferenceContext& ctx) {
   return out;
 }
 
-void Model(const InferenceContextPtr& ctx, const CallPtr& call) {
+void Model(const InferenceContextPtr& ctx, const http::CallPtr& call) {
   std::string id = call->Param("ns");
   if (!call->Param("host").empty()) id = call->Param("host") + "/" + id;
   if (!id.empty()) id += "/";
   id += call->Param("model");
   for (const auto& m : ListModels(*ctx)) {
     if (m.id == id || m.id == id + ":latest") {
-      call->Respond(Response::Json(200, openai::ModelJson(m)));
+      call->Respond(http::Response::Json(200, openai::ModelJson(m)));
       return;
     }
   }
@@ -111,15 +111,15 @@ void Model(const InferenceContextPtr& ctx, const CallPtr& call) {
 
 }  // namespace
 
-void AddOpenAIRoutes(Router& router, const InferenceContextPtr& ctx) {
-  router.Add("POST", "/v1/chat/completions", [ctx](const CallPtr& c) { Complete(ctx, c, true); });
-  router.Add("POST", "/v1/completions", [ctx](const CallPtr& c) { Complete(ctx, c, false); });
-  router.Add("POST", "/v1/embeddings", [ctx](const CallPtr& c) { Embeddings(ctx, c); });
-  router.Add("GET", "/v1/models", [ctx](const CallPtr& c) {
-    c->Respond(Response::Json(200, openai::ModelsJson(ListModels(*ctx))));
+void AddOpenAIRoutes(http::RouteTable& router, const InferenceContextPtr& ctx) {
+  router.Add("POST", "/v1/chat/completions", [ctx](const http::CallPtr& c) { Complete(ctx, c, true); });
+  router.Add("POST", "/v1/completions", [ctx](const http::CallPtr& c) { Complete(ctx, c, false); });
+  router.Add("POST", "/v1/embeddings", [ctx](const http::CallPtr& c) { Embeddings(ctx, c); });
+  router.Add("GET", "/v1/models", [ctx](const http::CallPtr& c) {
+    c->Respond(http::Response::Json(200, openai::ModelsJson(ListModels(*ctx))));
   });
   // Model ids may hold a namespace and a host: "m:tag", "ns/m:tag", "host/ns/m:tag".
-  auto model = [ctx](const CallPtr& c) { Model(ctx, c); };
+  auto model = [ctx](const http::CallPtr& c) { Model(ctx, c); };
   router.Add("GET", "/v1/models/:model", model);
   router.Add("GET", "/v1/models/:ns/:model", model);
   router.Add("GET", "/v1/models/:host/:ns/:model", model);

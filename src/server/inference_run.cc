@@ -10,15 +10,15 @@ namespace {
 
 struct RunState {
   std::mutex mu;
-  CallPtr call;
+  http::CallPtr call;
   GenerateWriters writers;
   bool stream = false;
-  StreamWriterPtr writer;  // once the stream has started
+  http::StreamWriterPtr writer;  // once the stream has started
   chat::Chunk acc;         // not streaming: the answer so far
   bool finished = false;
 };
 
-bool Cancelled(const Call& call) { return call.cancel() && call.cancel()->IsCancelled(); }
+bool Cancelled(const http::Call& call) { return call.cancel() && call.cancel()->IsCancelled(); }
 
 Status ChunkError(const chat::Chunk& chunk) {
   if (!chunk.error.ok()) return chunk.error;
@@ -78,7 +78,7 @@ bool OnChunk(RunState& s, chat::Chunk&& chunk) {
 
 }  // namespace
 
-void RunGenerate(chat::Backend* backend, const CallPtr& call, chat::Request request, bool stream,
+void RunGenerate(chat::Backend* backend, const http::CallPtr& call, chat::Request request, bool stream,
                  GenerateWriters writers) {
   auto state = std::make_shared<RunState>();
   state->call = call;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "store/model_facts.h"
 
 namespace hearth::server {
@@ -147,7 +147,7 @@ Result<ListFacts> ReadListFacts(const store::Store& store, const store::Resolved
   if (embedding_length > 0) d["embedding_length"] = embedding_length;
   std::vector<std::string> template_caps;
   if (!model.template_text.empty()) {
-    if (auto t = chat::OllamaTemplate::Parse(model.template_text); t.ok()) {
+    if (auto t = gotmpl::OllamaTemplate::Parse(model.template_text); t.ok()) {
       template_caps = t->Capabilities();
     }
   }

@@ -35,10 +35,10 @@ class ModelApi {
  public:
   explicit ModelApi(store::Store* store) : store_(store) {}
 
-  void Tags(const CallPtr& c);
-  void Show(const CallPtr& c);
-  void Copy(const CallPtr& c);
-  void Delete(const CallPtr& c);
+  void Tags(const http::CallPtr& c);
+  void Show(const http::CallPtr& c);
+  void Copy(const http::CallPtr& c);
+  void Delete(const http::CallPtr& c);
 
  private:
   store::Store& store() { return *store_; }
@@ -70,7 +70,7 @@ ListFacts ModelApi::Facts(const store::ListedModel& m) {
   return facts;
 }
 
-void ModelApi::Tags(const CallPtr& c) {
+void ModelApi::Tags(const http::CallPtr& c) {
   json models = json::array();
   for (const store::ListedModel& m : store().List()) {
     ListFacts facts = Facts(m);
@@ -83,10 +83,10 @@ void ModelApi::Tags(const CallPtr& c) {
     if (!facts.capabilities.empty()) item["capabilities"] = facts.capabilities;
     models.push_back(std::move(item));
   }
-  c->Respond(Response::Json(200, Dump({{"models", models}})));
+  c->Respond(http::Response::Json(200, Dump({{"models", models}})));
 }
 
-void ModelApi::Show(const CallPtr& c) {
+void ModelApi::Show(const http::CallPtr& c) {
   auto body = JsonBody::Parse(c->request().body);
   if (!body.ok()) {
     c->RespondStatus(body.status());
@@ -125,10 +125,10 @@ void ModelApi::Show(const CallPtr& c) {
   }
   json resp = ShowJson(*info, verbose);
   if (!system.empty()) resp["system"] = system;
-  c->Respond(Response::Json(200, Dump(resp)));
+  c->Respond(http::Response::Json(200, Dump(resp)));
 }
 
-void ModelApi::Copy(const CallPtr& c) {
+void ModelApi::Copy(const http::CallPtr& c) {
   auto body = JsonBody::Parse(c->request().body);
   if (!body.ok()) {
     c->RespondStatus(body.status());
@@ -157,11 +157,11 @@ void ModelApi::Copy(const CallPtr& c) {
   } else if (!s.ok()) {
     c->RespondStatus(s);
   } else {
-    c->Respond(Response::Empty(200));
+    c->Respond(http::Response::Empty(200));
   }
 }
 
-void ModelApi::Delete(const CallPtr& c) {
+void ModelApi::Delete(const http::CallPtr& c) {
   auto body = JsonBody::Parse(c->request().body);
   if (!body.ok()) {
     c->RespondStatus(body.status());
@@ -186,7 +186,7 @@ void ModelApi::Delete(const CallPtr& c) {
   } else if (!s.ok()) {
     c->RespondStatus(s);
   } else {
-    c->Respond(Response::Empty(200));
+    c->Respond(http::Response::Empty(200));
   }
 }
 
@@ -201,13 +201,13 @@ Result<ModelName> ExistingName(const store::Store& store, std::string_view text)
   return name;
 }
 
-void AddModelRoutes(Router& router, store::Store* store) {
+void AddModelRoutes(http::RouteTable& router, store::Store* store) {
   auto api = std::make_shared<ModelApi>(store);
-  router.Add("GET", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
-  router.Add("HEAD", "/api/tags", [api](const CallPtr& c) { api->Tags(c); });
-  router.Add("POST", "/api/show", [api](const CallPtr& c) { api->Show(c); });
-  router.Add("POST", "/api/copy", [api](const CallPtr& c) { api->Copy(c); });
-  router.Add("DELETE", "/api/delete", [api](const CallPtr& c) { api->Delete(c); });
+  router.Add("GET", "/api/tags", [api](const http::CallPtr& c) { api->Tags(c); });
+  router.Add("HEAD", "/api/tags", [api](const http::CallPtr& c) { api->Tags(c); });
+  router.Add("POST", "/api/show", [api](const http::CallPtr& c) { api->Show(c); });
+  router.Add("POST", "/api/copy", [api](const http::CallPtr& c) { api->Copy(c); });
+  router.Add("DELETE", "/api/delete", [api](const http::CallPtr& c) { api->Delete(c); });
   AddBlobRoutes(router, store);
 }
 

@@ -8,17 +8,17 @@
 #include <string>
 
 #include "base/status.h"
-#include "server/call.h"
-#include "store/registry_client.h"
+#include "http/call.h"
+#include "registry/registry_client.h"
 
 namespace hearth::server {
 
 // {"status", "digest", "total", "completed"}; the last three only when non-empty / non-zero.
-std::string ProgressJson(const store::TransferProgress& p);
+std::string ProgressJson(const registry::TransferProgress& p);
 
 // Runs `work` on the calling (worker) thread and answers `c` with its progress and outcome.
 // `work` may call its ProgressFn from any thread.
-void RunProgressCall(const CallPtr& c, bool stream,
-                     const std::function<Status(const store::ProgressFn&)>& work);
+void RunProgressCall(const http::CallPtr& c, bool stream,
+                     const std::function<Status(const registry::ProgressFn&)>& work);
 
 }  // namespace hearth::server

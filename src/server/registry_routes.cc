@@ -14,9 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-Response RegistryError(int status, const char* code, const std::string& message) {
+http::Response RegistryError(int status, const char* code, const std::string& message) {
   json err = {{"code", code}, {"message", message}, {"detail", nullptr}};
-  return Response::Json(status, json{{"errors", json::array({err})}}.dump(
+  return http::Response::Json(status, json{{"errors", json::array({err})}}.dump(
                                     -1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -39,7 +39,7 @@ Result<store::ModelName> FindRepository(const store::Store& store, const std::st
   return *found;
 }
 
-void Manifest(store::Store& store, const CallPtr& c) {
+void Manifest(store::Store& store, const http::CallPtr& c) {
   auto name = FindRepository(store, c->Param("namespace"), c->Param("model"), c->Param("tag"));
   if (!name.ok()) {
     const bool invalid = name.status().code() == StatusCode::kInvalidArgument;
@@ -51,14 +51,14 @@ void Manifest(store::Store& store, const CallPtr& c) {
   if (!bytes.ok()) {
     const bool missing = bytes.status().code() == StatusCode::kNotFound;
     c->Respond(missing ? RegistryError(404, "MANIFEST_UNKNOWN", "manifest unknown")
-                       : ErrorResponse(c->request().path, bytes.status()));
+                       : http::ErrorResponse(c->request().path, bytes.status()));
     return;
   }
   std::string media_type = store::kManifestMediaType;
   if (auto parsed = store::Manifest::Parse(*bytes); parsed.ok() && !parsed->media_type.empty()) {
     media_type = parsed->media_type;
   }
-  Response r;
+  http::Response r;
   r.status = 200;
   r.content_type = media_type;
   r.Header("Docker-Content-Digest", store::Sha256Of(*bytes).ToString());
@@ -105,7 +105,7 @@ ByteRange ParseRange(const std::optional<std::string>& header, uint64_t size) {
   return {ByteRange::kPart, first, std::min(last, size - 1)};
 }
 
-void Blob(store::Store& store, const CallPtr& c) {
+void Blob(store::Store& store, const http::CallPtr& c) {
   const std::string& ns = c->Param("namespace");
   const std::string& model = c->Param("model");
   if (auto name = store::ModelName::Parse(ns + "/" + model); !name.ok() || name->ns != ns ||
@@ -126,7 +126,7 @@ void Blob(store::Store& store, const CallPtr& c) {
   }
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   const ByteRange range = ParseRange(c->request().headers.Get("Range"), size);
-  Response r;
+  http::Response r;
   r.content_type = "application/octet-stream";
   r.Header("Accept-Ranges", "bytes");
   r.Header("Docker-Content-Digest", digest->ToString());
@@ -141,26 +141,26 @@ void Blob(store::Store& store, const CallPtr& c) {
     r.status = 206;
     r.Header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                   std::to_string(range.last) + "/" + std::to_string(size));
-    r.file = FileRegion{path, range.first, range.last - range.first + 1};
+    r.file = http::FileRegion{path, range.first, range.last - range.first + 1};
   } else {
     r.status = 200;
-    r.file = FileRegion{path, 0, size};
+    r.file = http::FileRegion{path, 0, size};
   }
   c->Respond(std::move(r));
 }
 
 }  // namespace
 
-void AddRegistryRoutes(Router& router, store::Store* store) {
-  auto base = [](const CallPtr& c) {
-    c->Respond(Response::Json(200, "{}").Header("Docker-Distribution-API-Version", "registry/2.0"));
+void AddRegistryRoutes(http::RouteTable& router, store::Store* store) {
+  auto base = [](const http::CallPtr& c) {
+    c->Respond(http::Response::Json(200, "{}").Header("Docker-Distribution-API-Version", "registry/2.0"));
   };
   router.Add("GET", "/v2/", base);
   router.Add("GET", "/v2", base);
-  auto manifest = [store](const CallPtr& c) { Manifest(*store, c); };
+  auto manifest = [store](const http::CallPtr& c) { Manifest(*store, c); };
   router.Add("GET", "/v2/:namespace/:model/manifests/:tag", manifest);
   router.Add("HEAD", "/v2/:namespace/:model/manifests/:tag", manifest);
-  auto blob = [store](const CallPtr& c) { Blob(*store, c); };
+  auto blob = [store](const http::CallPtr& c) { Blob(*store, c); };
   router.Add("GET", "/v2/:namespace/:model/blobs/:digest", blob);
   router.Add("HEAD", "/v2/:namespace/:model/blobs/:digest", blob);
 }

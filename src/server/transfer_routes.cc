@@ -10,12 +10,12 @@
 #include "server/json_body.h"
 #include "server/progress_call.h"
 #include "server/routes.h"
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 #include "store/store.h"
 
 namespace hearth::server {
 
-std::string ProgressJson(const store::TransferProgress& p) {
+std::string ProgressJson(const registry::TransferProgress& p) {
   // Ollama's api.ProgressResponse: digest, total and completed are omitempty.
   nlohmann::json j = {{"status", p.status}};
   if (!p.digest.empty()) j["digest"] = p.digest;
@@ -24,12 +24,12 @@ std::string ProgressJson(const store::TransferProgress& p) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void RunProgressCall(const CallPtr& c, bool stream,
-                     const std::function<Status(const store::ProgressFn&)>& work) {
+void RunProgressCall(const http::CallPtr& c, bool stream,
+                     const std::function<Status(const registry::ProgressFn&)>& work) {
   if (stream) {
-    StreamWriterPtr w = c->StartStream(StreamFormat::kNdjson);
+    http::StreamWriterPtr w = c->StartStream(http::StreamFormat::kNdjson);
     if (!w) return;
-    Status s = work([&](const store::TransferProgress& p) { w->Send(ProgressJson(p)); });
+    Status s = work([&](const registry::TransferProgress& p) { w->Send(ProgressJson(p)); });
     if (!s.ok()) {
       w->Fail(s.message());
     } else {
@@ -39,8 +39,8 @@ void RunProgressCall(const CallPtr& c, bool stream,
   }
   // Progress arrives from several download threads; keep the last one.
   std::mutex mu;
-  store::TransferProgress last;
-  Status s = work([&](const store::TransferProgress& p) {
+  registry::TransferProgress last;
+  Status s = work([&](const registry::TransferProgress& p) {
     std::lock_guard<std::mutex> lock(mu);
     last = p;
   });
@@ -49,7 +49,7 @@ void RunProgressCall(const CallPtr& c, bool stream,
     return;
   }
   std::lock_guard<std::mutex> lock(mu);
-  c->Respond(Response::Json(200, ProgressJson(last)));
+  c->Respond(http::Response::Json(200, ProgressJson(last)));
 }
 
 namespace {
@@ -61,7 +61,7 @@ struct TransferRequest {
 };
 
 // Parses {model | name, insecure, stream}; answers the call and returns nullopt when invalid.
-std::optional<TransferRequest> ParseTransfer(const store::Store& store, const CallPtr& c) {
+std::optional<TransferRequest> ParseTransfer(const store::Store& store, const http::CallPtr& c) {
   auto body = JsonBody::Parse(c->request().body);
   if (!body.ok()) {
     c->RespondStatus(body.status());
@@ -95,46 +95,46 @@ class TransferApi {
   explicit TransferApi(TransferRoutesOptions options)
       : options_(std::move(options)), client_(options_.store) {}
 
-  void Pull(const CallPtr& c) {
+  void Pull(const http::CallPtr& c) {
     auto r = ParseTransfer(*options_.store, c);
     if (!r) return;
-    store::RegistryOptions o = Options(*r, c);
-    RunProgressCall(c, r->stream, [&](const store::ProgressFn& progress) {
+    registry::RegistryOptions o = Options(*r, c);
+    RunProgressCall(c, r->stream, [&](const registry::ProgressFn& progress) {
       return client_.Pull(r->name, o, progress);
     });
   }
 
-  void Push(const CallPtr& c) {
+  void Push(const http::CallPtr& c) {
     auto r = ParseTransfer(*options_.store, c);
     if (!r) return;
     if (!options_.store->ReadManifestBytes(r->name).ok()) {
       c->RespondError(404, "model '" + r->name.Display() + "' not found");
       return;
     }
-    store::RegistryOptions o = Options(*r, c);
-    RunProgressCall(c, r->stream, [&](const store::ProgressFn& progress) {
+    registry::RegistryOptions o = Options(*r, c);
+    RunProgressCall(c, r->stream, [&](const registry::ProgressFn& progress) {
       return client_.Push(r->name, o, progress);
     });
   }
 
  private:
-  store::RegistryOptions Options(const TransferRequest& r, const CallPtr& c) const {
-    store::RegistryOptions o = options_.registry;
+  registry::RegistryOptions Options(const TransferRequest& r, const http::CallPtr& c) const {
+    registry::RegistryOptions o = options_.registry;
     o.insecure = r.insecure;
     o.cancel = c->cancel().get();  // the CallPtr (and so the token) outlives the transfer
     return o;
   }
 
   TransferRoutesOptions options_;
-  store::RegistryClient client_;  // shared: concurrent pulls of one blob share one download
+  registry::RegistryClient client_;  // shared: concurrent pulls of one blob share one download
 };
 
 }  // namespace
 
-void AddTransferRoutes(Router& router, TransferRoutesOptions options) {
+void AddTransferRoutes(http::RouteTable& router, TransferRoutesOptions options) {
   auto api = std::make_shared<TransferApi>(std::move(options));
-  router.Add("POST", "/api/pull", [api](const CallPtr& c) { api->Pull(c); });
-  router.Add("POST", "/api/push", [api](const CallPtr& c) { api->Push(c); });
+  router.Add("POST", "/api/pull", [api](const http::CallPtr& c) { api->Pull(c); });
+  router.Add("POST", "/api/push", [api](const http::CallPtr& c) { api->Push(c); });
 }
 
 }  // namespace hearth::server

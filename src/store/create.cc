@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "store/go_json.h"
 #include "store/model_facts.h"
 #include "store/sha256.h"
@@ -144,7 +144,7 @@ class Creator {
   Status Run(const ModelName& name, const Request& r) {
     Progress("gathering model components");
     if (!r.template_text.empty()) {
-      auto t = chat::OllamaTemplate::Parse(r.template_text);
+      auto t = gotmpl::OllamaTemplate::Parse(r.template_text);
       if (!t.ok()) return InvalidArgument("template error: " + t.status().message());
     }
     config_.renderer = r.renderer;

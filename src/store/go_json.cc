@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 
 namespace hearth::store {
 
@@ -23,10 +23,10 @@ void AppendGoJson(std::string& out, const nlohmann::ordered_json& j, bool sort_k
       out += std::to_string(j.get<uint64_t>());
       return;
     case nlohmann::ordered_json::value_t::number_float:
-      out += chat::GoJsonFloat(j.get<double>());
+      out += gotmpl::GoJsonFloat(j.get<double>());
       return;
     case nlohmann::ordered_json::value_t::string:
-      chat::AppendGoJsonString(out, j.get_ref<const std::string&>());
+      gotmpl::AppendGoJsonString(out, j.get_ref<const std::string&>());
       return;
     case nlohmann::ordered_json::value_t::binary:
       out += "null";
@@ -54,7 +54,7 @@ void AppendGoJson(std::string& out, const nlohmann::ordered_json& j, bool sort_k
       for (const std::string* k : keys) {
         if (!first) out.push_back(',');
         first = false;
-        chat::AppendGoJsonString(out, *k);
+        gotmpl::AppendGoJsonString(out, *k);
         out.push_back(':');
         AppendGoJson(out, j.at(*k), sort_keys);
       }

@@ -2,7 +2,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 #include "store/go_json.h"
 #include "store/modelfile.h"
 
@@ -24,9 +24,9 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, bool want_o
 std::string GoValue(const Json& v, bool sharp) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    return sharp ? chat::GoQuote(s) : s;
+    return sharp ? gotmpl::GoQuote(s) : s;
   }
-  if (v.is_number()) return chat::GoFormatFloat(v.get<double>());
+  if (v.is_number()) return gotmpl::GoFormatFloat(v.get<double>());
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_null()) return "<nil>";
   return v.dump();
@@ -65,7 +65,7 @@ Result<std::string> EncodeParams(
         e = std::to_string(v.i);
         break;
       case chat::ParameterType::kFloat:
-        e = chat::GoJsonFloat(v.f, 32);
+        e = gotmpl::GoJsonFloat(v.f, 32);
         break;
       case chat::ParameterType::kBool:
         e = v.b ? "true" : "false";
@@ -80,7 +80,7 @@ Result<std::string> EncodeParams(
     std::string e = "[";
     for (size_t i = 0; i < list.size(); ++i) {
       if (i) e += ",";
-      chat::AppendGoJsonString(e, list[i]);
+      gotmpl::AppendGoJsonString(e, list[i]);
     }
     encoded[name] = e + "]";
   }
@@ -96,7 +96,7 @@ Result<std::string> EncodeParams(
   for (const auto& [k, e] : encoded) {
     if (!first) out += ",";
     first = false;
-    chat::AppendGoJsonString(out, k);
+    gotmpl::AppendGoJsonString(out, k);
     out += ":" + e;
   }
   return out + "}\n";

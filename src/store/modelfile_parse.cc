@@ -4,14 +4,14 @@
 #include <cctype>
 #include <cstdint>
 
-#include "chat/go_format.h"
+#include "gotmpl/go_format.h"
 #include "store/modelfile.h"
 
 namespace hearth::store {
 namespace {
 
-using chat::AppendUtf8;
-using chat::DecodeUtf8;
+using gotmpl::AppendUtf8;
+using gotmpl::DecodeUtf8;
 
 // Normalises `text` to valid UTF-8 with LF line ends: BOM handling (UTF-8, UTF-16LE/BE),
 // invalid UTF-8 as U+FFFD, CRLF and lone CR as one LF.

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 #include "store/model_facts.h"
 #include "store/modelfile.h"
 
@@ -94,7 +94,7 @@ Result<ShowInfo> ShowModel(const Store& store, const ModelName& name, bool verbo
   std::vector<std::string> template_caps;
   if (!r.template_text.empty()) {
     info.template_text = r.template_text;
-    auto t = chat::OllamaTemplate::Parse(r.template_text);
+    auto t = gotmpl::OllamaTemplate::Parse(r.template_text);
     if (t.ok()) template_caps = t->Capabilities();
   } else if (facts && !facts->chat_template.empty()) {
     info.template_text = facts->chat_template;

@@ -9,7 +9,7 @@
 #include "cli/ps_table.h"
 #include "fakes/fake_backend.h"
 #include "server/inference_routes.h"
-#include "server/server.h"
+#include "http/server.h"
 #include "testing/test_env.h"
 
 namespace hearth::cli {
@@ -60,11 +60,11 @@ TEST(PsStopTest, TalkToARunningServer) {
   m.context_length = 4096;
   m.expires_at = std::chrono::system_clock::now() + 10min;
   backend.SetRunning({m});
-  server::Router router;
+  http::RouteTable router;
   server::AddInferenceRoutes(router, {.backend = &backend, .store = nullptr, .now = {}});
-  server::ServerOptions options;
+  http::ServerOptions options;
   options.port = 0;
-  auto s = server::HttpServer::Start(std::move(options), std::move(router));
+  auto s = http::HttpServer::Start(std::move(options), std::move(router));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const std::string env = "HEARTH_HOST=127.0.0.1:" + std::to_string((*s)->port());
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace hearth::chat;

@@ -12,7 +12,9 @@
 #include "store/store.h"
 #include "testing/test_env.h"
 
-namespace hearth::store {
+namespace hearth::registry {
+
+using namespace store;  // the store these transfers fill
 namespace {
 
 namespace fs = std::filesystem;
@@ -248,4 +250,4 @@ TEST_F(CliPullTest, PushThenPullThroughTheCli) {
 }
 
 }  // namespace
-}  // namespace hearth::store
+}  // namespace hearth::registry

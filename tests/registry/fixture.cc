@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "store/http.h"
+#include "net/curl.h"
 #include "testing/test_env.h"
 
 extern char** environ;
@@ -88,10 +88,10 @@ FakeRegistry::~FakeRegistry() {
 }
 
 std::vector<SeenRequest> FakeRegistry::Log() const {
-  store::http::Request req;
+  net::curl::Request req;
   req.url = "http://" + host() + "/_log";
   req.max_body = 64 << 20;
-  auto r = store::http::Perform(req);
+  auto r = net::curl::Perform(req);
   std::vector<SeenRequest> out;
   if (!r.ok() || r->status != 200) {
     ADD_FAILURE() << "cannot read the fake registry's log";
@@ -158,8 +158,8 @@ BuiltModel BuildModel(store::Store& source, const std::string& registry_dir,
   return b;
 }
 
-store::RegistryOptions TestOptions() {
-  store::RegistryOptions o;
+registry::RegistryOptions TestOptions() {
+  registry::RegistryOptions o;
   o.insecure = true;
   o.min_part_size = 64 << 10;
   o.num_parts = 16;

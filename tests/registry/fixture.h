@@ -12,7 +12,7 @@
 
 #include "store/manifest.h"
 #include "store/name.h"
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 #include "store/store.h"
 
 namespace hearth::testing {
@@ -58,7 +58,7 @@ BuiltModel BuildModel(store::Store& source, const std::string& registry_dir,
                       const std::string& tag, const std::string& system = "");
 
 // Registry options for tests: plain http, small parts, short timeouts.
-store::RegistryOptions TestOptions();
+registry::RegistryOptions TestOptions();
 
 // Every file name in `dir` (not recursive), sorted.
 std::vector<std::string> FilesIn(const std::string& dir);

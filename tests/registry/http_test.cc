@@ -1,15 +1,17 @@
 // The HTTP layer and challenge parsing under the registry client.
-#include "store/http.h"
+#include "net/curl.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "registry/fixture.h"
-#include "store/registry_session.h"
+#include "registry/registry_session.h"
 #include "testing/test_env.h"
 
-namespace hearth::store {
+namespace hearth::registry {
+
+using namespace store;  // the store these transfers fill
 namespace {
 
 using internal::ParseChallenge;
@@ -49,42 +51,42 @@ TEST(ChallengeTest, RejectsMalformedHeaders) {
 }
 
 TEST(UrlTest, ParsesAndNormalizes) {
-  auto u = http::ParseUrl("HTTP://Mirror.Example:11434/v2/a/b?x=1");
+  auto u = curl::ParseUrl("HTTP://Mirror.Example:11434/v2/a/b?x=1");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->scheme, "http");
   EXPECT_EQ(u->host, "mirror.example");
   EXPECT_EQ(u->port, 11434);
   EXPECT_EQ(u->path_and_query, "/v2/a/b?x=1");
   EXPECT_EQ(u->Origin(), "mirror.example:11434");
-  auto d = http::ParseUrl("https://registry.ollama.ai/v2/");
+  auto d = curl::ParseUrl("https://registry.ollama.ai/v2/");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->port, 443);
   EXPECT_EQ(d->full, "https://registry.ollama.ai/v2/");
 }
 
 TEST(UrlTest, RejectsOtherSchemesAndCredentials) {
-  EXPECT_FALSE(http::ParseUrl("file:///etc/passwd").ok());
-  EXPECT_FALSE(http::ParseUrl("ftp://h/x").ok());
-  EXPECT_FALSE(http::ParseUrl("gopher://h/x").ok());
-  EXPECT_FALSE(http::ParseUrl("http://user:pw@h/x").ok());
-  EXPECT_FALSE(http::ParseUrl("not a url").ok());
-  EXPECT_FALSE(http::ParseUrl("http://h:99999/").ok());
+  EXPECT_FALSE(curl::ParseUrl("file:///etc/passwd").ok());
+  EXPECT_FALSE(curl::ParseUrl("ftp://h/x").ok());
+  EXPECT_FALSE(curl::ParseUrl("gopher://h/x").ok());
+  EXPECT_FALSE(curl::ParseUrl("http://user:pw@h/x").ok());
+  EXPECT_FALSE(curl::ParseUrl("not a url").ok());
+  EXPECT_FALSE(curl::ParseUrl("http://h:99999/").ok());
 }
 
 TEST(UrlTest, ResolvesRedirectLocations) {
-  auto base = http::ParseUrl("http://127.0.0.1:5000/v2/library/m/blobs/sha256:ab");
+  auto base = curl::ParseUrl("http://127.0.0.1:5000/v2/library/m/blobs/sha256:ab");
   ASSERT_TRUE(base.ok());
-  auto rel = http::ResolveUrl(*base, "/r/1/x?y=2");
+  auto rel = curl::ResolveUrl(*base, "/r/1/x?y=2");
   ASSERT_TRUE(rel.ok());
   EXPECT_EQ(rel->full, "http://127.0.0.1:5000/r/1/x?y=2");
-  auto sibling = http::ResolveUrl(*base, "other");
+  auto sibling = curl::ResolveUrl(*base, "other");
   ASSERT_TRUE(sibling.ok());
   EXPECT_EQ(sibling->full, "http://127.0.0.1:5000/v2/library/m/blobs/other");
-  auto abs = http::ResolveUrl(*base, "https://cdn.example/blob?sig=1");
+  auto abs = curl::ResolveUrl(*base, "https://cdn.example/blob?sig=1");
   ASSERT_TRUE(abs.ok());
   EXPECT_EQ(abs->Origin(), "cdn.example:443");
-  EXPECT_FALSE(http::ResolveUrl(*base, "file:///etc/shadow").ok());
-  EXPECT_FALSE(http::ResolveUrl(*base, "").ok());
+  EXPECT_FALSE(curl::ResolveUrl(*base, "file:///etc/shadow").ok());
+  EXPECT_FALSE(curl::ResolveUrl(*base, "").ok());
 }
 
 TEST(SessionTest, RepositoryUrls) {
@@ -119,19 +121,19 @@ TEST(HttpTest, ConnectionRefusedIsUnavailable) {
   ASSERT_TRUE(reg);
   const std::string url = "http://" + reg->host() + "/v2/";
   reg.reset();
-  http::Request req;
+  curl::Request req;
   req.url = url;
-  auto r = http::Perform(req);
+  auto r = curl::Perform(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
   EXPECT_NE(r.status().message().find(url), std::string::npos) << r.status().message();
 }
 
 TEST(HttpTest, RefusesHeaderInjection) {
-  http::Request req;
+  curl::Request req;
   req.url = "http://127.0.0.1:1/";
   req.headers = {"X-A: 1\r\nX-Injected: 2"};
-  auto r = http::Perform(req);
+  auto r = curl::Perform(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
@@ -145,10 +147,10 @@ TEST(HttpTest, RangeRequestAndBoundedBody) {
   testing::WriteAll(dir + "/blobs/sha256-" + hex, data);
   auto reg = testing::FakeRegistry::Start(dir);
   ASSERT_TRUE(reg);
-  http::Request req;
+  curl::Request req;
   req.url = "http://" + reg->host() + "/v2/library/m/blobs/sha256:" + hex;
   req.headers = {"Range: bytes=100-199"};
-  auto r = http::Perform(req);
+  auto r = curl::Perform(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 206);
   EXPECT_EQ(r->body, data.substr(100, 100));
@@ -156,7 +158,7 @@ TEST(HttpTest, RangeRequestAndBoundedBody) {
 
   req.headers.clear();
   req.max_body = 1000;
-  auto big = http::Perform(req);
+  auto big = curl::Perform(req);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().code(), StatusCode::kResourceExhausted);
 }
@@ -168,14 +170,14 @@ TEST(HttpTest, StallIsDetected) {
   testing::WriteAll(dir + "/blobs/sha256-" + hex, std::string(100000, 'z'));
   auto reg = testing::FakeRegistry::Start(dir, {"--stall-after", "10"});
   ASSERT_TRUE(reg);
-  http::Request req;
+  curl::Request req;
   req.url = "http://" + reg->host() + "/v2/library/m/blobs/sha256:" + hex;
   req.stall_timeout = std::chrono::milliseconds(300);
-  auto r = http::Perform(req);
+  auto r = curl::Perform(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("stalled"), std::string::npos) << r.status().message();
 }
 
 }  // namespace
-}  // namespace hearth::store
+}  // namespace hearth::registry

@@ -8,12 +8,14 @@
 #include <thread>
 
 #include "registry/fixture.h"
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 #include "store/sha256.h"
 #include "store/store.h"
 #include "testing/test_env.h"
 
-namespace hearth::store {
+namespace hearth::registry {
+
+using namespace store;  // the store these transfers fill
 namespace {
 
 namespace fs = std::filesystem;
@@ -574,4 +576,4 @@ TEST_F(PullTest, NewVersionRemovesUnusedLayers) {
 }
 
 }  // namespace
-}  // namespace hearth::store
+}  // namespace hearth::registry

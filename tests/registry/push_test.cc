@@ -4,11 +4,13 @@
 #include <filesystem>
 
 #include "registry/fixture.h"
-#include "store/registry_client.h"
+#include "registry/registry_client.h"
 #include "store/store.h"
 #include "testing/test_env.h"
 
-namespace hearth::store {
+namespace hearth::registry {
+
+using namespace store;  // the store these transfers fill
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,4 +138,4 @@ TEST_F(PushTest, UnknownModelIsNotFound) {
 }
 
 }  // namespace
-}  // namespace hearth::store
+}  // namespace hearth::registry

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "registry/fixture.h"
-#include "server/http_client.h"
+#include "testing/http_client.h"
 #include "server/routes.h"
-#include "server/server.h"
+#include "http/server.h"
 #include "store/sha256.h"
 #include "store/store.h"
 #include "testing/test_env.h"
@@ -23,8 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using server::testing::Client;
-using server::testing::Fetch;
+using hearth::testing::Client;
+using hearth::testing::Fetch;
 
 // NDJSON lines of a body as JSON values (a malformed line becomes a discarded value).
 std::vector<json> Lines(const std::string& body) {
@@ -41,7 +41,7 @@ class TransferRoutesTest : public ::testing::Test {
  protected:
   // Registry with team/stories:v1 built from the q8_0 model; a server over an empty store.
   void Start(const std::vector<std::string>& flags = {},
-             store::RegistryOptions options = hearth::testing::TestOptions()) {
+             registry::RegistryOptions options = hearth::testing::TestOptions()) {
     registry_dir_ = hearth::testing::TempDir();
     auto scratch = store::Store::Open(hearth::testing::TempDir()).value();
     built_ = hearth::testing::BuildModel(*scratch, registry_dir_,
@@ -50,16 +50,16 @@ class TransferRoutesTest : public ::testing::Test {
     reg_ = hearth::testing::FakeRegistry::Start(registry_dir_, flags);
     ASSERT_TRUE(reg_);
     store_ = store::Store::Open(hearth::testing::TempDir()).value();
-    Router router;
+    http::RouteTable router;
     AddGeneralRoutes(router, "0.1.0-test");
     AddTransferRoutes(router, {.store = store_.get(), .registry = options});
-    auto s = HttpServer::Start(ServerOptions{.port = 0}, std::move(router));
+    auto s = http::HttpServer::Start(http::ServerOptions{.port = 0}, std::move(router));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
     model_ = reg_->host() + "/team/stories:v1";
   }
 
-  std::optional<server::testing::HttpResponse> Post(const std::string& path,
+  std::optional<hearth::testing::HttpResponse> Post(const std::string& path,
                                                     const std::string& body) {
     return Fetch(server_->port(), "POST", path, body, "Content-Type: application/json\r\n");
   }
@@ -68,7 +68,7 @@ class TransferRoutesTest : public ::testing::Test {
   hearth::testing::BuiltModel built_;
   std::unique_ptr<hearth::testing::FakeRegistry> reg_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   std::string model_;
 };
 
@@ -162,7 +162,7 @@ TEST_F(TransferRoutesTest, RegistryErrorsEndTheStreamWithAnErrorFrame) {
 
 TEST_F(TransferRoutesTest, ClientDisconnectCancelsThePullAndTheNextOneResumes) {
   // The model blob is one part, which drips slowly the first time it is fetched.
-  store::RegistryOptions one_part = hearth::testing::TestOptions();
+  registry::RegistryOptions one_part = hearth::testing::TestOptions();
   one_part.min_part_size = 1 << 30;
   auto model = store::Sha256File(hearth::testing::SharedModel("stories260K-q8_0.gguf"));
   ASSERT_TRUE(model.ok());

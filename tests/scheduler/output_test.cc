@@ -4,15 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chat/ollama_template.h"
+#include "gotmpl/ollama_template.h"
 
 namespace hearth::scheduler {
 namespace {
 
 using Json = nlohmann::json;
 
-chat::OllamaTemplate Parse(const std::string& source) {
-  auto t = chat::OllamaTemplate::Parse(source);
+gotmpl::OllamaTemplate Parse(const std::string& source) {
+  auto t = gotmpl::OllamaTemplate::Parse(source);
   EXPECT_TRUE(t.ok()) << t.status().ToString();
   return std::move(t).value();
 }

@@ -25,10 +25,10 @@ class CreateRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ts_ = testing::MakeTestStore();
-    Router router;
+    http::RouteTable router;
     AddModelRoutes(router, ts_.store.get());
     AddCreateRoutes(router, ts_.store.get());
-    auto s = HttpServer::Start(ServerOptions{.port = 0}, std::move(router));
+    auto s = http::HttpServer::Start(http::ServerOptions{.port = 0}, std::move(router));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
   }
@@ -48,7 +48,7 @@ class CreateRoutesTest : public ::testing::Test {
   }
 
   testing::TestStore ts_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 TEST_F(CreateRoutesTest, StructuredRequestFromAnUploadedGguf) {

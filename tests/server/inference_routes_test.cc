@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_backend.h"
-#include "server/http_client.h"
-#include "server/server.h"
+#include "testing/http_client.h"
+#include "http/server.h"
 #include "server/server_testing.h"
 
 namespace hearth::server {
@@ -76,11 +76,11 @@ std::vector<std::string> SseData(const std::string& body,
 class InferenceRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Router router;
+    http::RouteTable router;
     AddInferenceRoutes(router, {.backend = &backend_, .store = nullptr, .now = {}});
-    ServerOptions options;
+    http::ServerOptions options;
     options.port = 0;
-    auto s = HttpServer::Start(std::move(options), std::move(router));
+    auto s = http::HttpServer::Start(std::move(options), std::move(router));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
   }
@@ -94,7 +94,7 @@ class InferenceRoutesTest : public ::testing::Test {
   }
 
   FakeBackend backend_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 TEST_F(InferenceRoutesTest, GenerateStreamsNdjsonByDefault) {
@@ -423,11 +423,11 @@ namespace {
 TEST(InferenceRoutesStoreTest, ModelsFromTheStoreAndEmptyEmbedInput) {
   auto store = testing::MakeTestStore();
   hearth::testing::FakeBackend backend;
-  Router router;
+  http::RouteTable router;
   AddInferenceRoutes(router, {.backend = &backend, .store = store.store.get(), .now = {}});
-  ServerOptions options;
+  http::ServerOptions options;
   options.port = 0;
-  auto s = HttpServer::Start(std::move(options), std::move(router));
+  auto s = http::HttpServer::Start(std::move(options), std::move(router));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const uint16_t port = (*s)->port();
 

@@ -34,7 +34,7 @@ class ModelApiTest : public ::testing::Test {
   }
 
   testing::TestStore ts_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
 };
 

@@ -23,7 +23,7 @@ class RegistryRoutesTest : public ::testing::Test {
     blob_path_ = "/v2/library/stories/blobs/" + ts_.model_digest.ToString();
   }
   testing::TestStore ts_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
   std::string blob_;
   std::string blob_path_;

@@ -149,10 +149,10 @@ TEST(ServeBinaryTest, ApiKeysFromTheEnvironment) {
 TEST(ServeBinaryTest, StartUpErrors) {
   testing::TestStore ts = testing::MakeTestStore();
   // A port in use: the error names it.
-  Router router;
-  ServerOptions o;
+  http::RouteTable router;
+  http::ServerOptions o;
   o.port = 0;
-  auto busy = HttpServer::Start(o, std::move(router));
+  auto busy = http::HttpServer::Start(o, std::move(router));
   ASSERT_TRUE(busy.ok());
   const std::string port = std::to_string((*busy)->port());
   auto child = StartServe({"HEARTH_HOST=127.0.0.1:" + port, "HEARTH_MODELS=" + ts.root});

@@ -6,14 +6,19 @@
 #include <memory>
 #include <string>
 
-#include "server/http_client.h"
+#include "testing/http_client.h"
 #include "server/routes.h"
-#include "server/server.h"
+#include "http/server.h"
 #include "store/sha256.h"
 #include "store/store.h"
 #include "testing/test_env.h"
 
 namespace hearth::server::testing {
+
+using hearth::testing::Client;
+using hearth::testing::Fetch;
+using hearth::testing::HttpResponse;
+using hearth::testing::kGuardMs;
 
 inline constexpr char kTemplate[] = "{{ if .System }}{{ .System }} {{ end }}{{ .Prompt }}{{ .Suffix }}";
 inline constexpr char kConfig[] =
@@ -55,14 +60,14 @@ inline TestStore MakeTestStore() {
   return t;
 }
 
-inline std::unique_ptr<HttpServer> StartStoreServer(store::Store* store,
-                                                    ServerOptions server_options = {}) {
-  Router router;
+inline std::unique_ptr<http::HttpServer> StartStoreServer(store::Store* store,
+                                                    http::ServerOptions server_options = {}) {
+  http::RouteTable router;
   AddGeneralRoutes(router, "0.1.0-test");
   AddModelRoutes(router, store);
   AddRegistryRoutes(router, store);
   server_options.port = 0;
-  auto s = HttpServer::Start(std::move(server_options), std::move(router));
+  auto s = http::HttpServer::Start(std::move(server_options), std::move(router));
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(*s) : nullptr;
 }
