@@ -510,9 +510,11 @@ function openaiChat(ctx, v) {
     function: {name: a.toolCall, arguments: '{}'}} : null;
   if (!v.stream) {
     if (ctx.fault === 'content_policy') {
-      return sendJson(ctx, 400, openaiError(400, v.model, step.message ||
+      const body = openaiError(400, v.model, step.message ||
           'Your request was rejected as a result of our safety system. Your prompt may contain ' +
-          'text that is not allowed by our safety system.'));
+          'text that is not allowed by our safety system.');
+      body.error.code = 'content_policy_violation';
+      return sendJson(ctx, 400, body);
     }
     return sendBody(ctx, sized(ctx, a, openaiChatBody));
   }
@@ -559,8 +561,10 @@ function openaiCompletions(ctx, v) {
   const finish = ctx.fault === 'content_policy' ? 'content_filter' : a.finish;
   if (!v.stream) {
     if (ctx.fault === 'content_policy') {
-      return sendJson(ctx, 400, openaiError(400, v.model, step.message ||
-          'Your request was rejected as a result of our safety system.'), {});
+      const body = openaiError(400, v.model, step.message ||
+          'Your request was rejected as a result of our safety system.');
+      body.error.code = 'content_policy_violation';
+      return sendJson(ctx, 400, body);
     }
     return sendBody(ctx, sized(ctx, a, () => ({id, object: 'text_completion', created,
       model: v.model, choices: [{text: a.text, index: 0, logprobs: null, finish_reason: finish}],
@@ -1044,7 +1048,9 @@ function control(req, res, path, bodyText) {
     script.push(...steps.map((s) => ({...s})));
     return reply(200, {steps: script.length});
   }
-  if (path === '/_script' && req.method === 'GET') return reply(200, script);
+  if (path === '/_script' && req.method === 'GET') {
+    return reply(200, script.map(({_left, ...s}) => ({...s, times: _left ?? s.times ?? 1})));
+  }
   if (path === '/_log' && req.method === 'GET') return reply(200, log);
   if (path === '/_reset' && req.method === 'POST') {
     script = [];
