@@ -4,7 +4,7 @@
 // stdout once it is listening; exits on SIGTERM, SIGINT or when stdin closes.
 //
 // Usage: node cloud.js [--port 0] [--name fake] [--key K]... [--models a,b] [--delay MS]
-//                      [--keep-alive-ms MS]
+//                      [--keep-alive-ms MS] [--ignore-stdin]
 //   --port N          port on 127.0.0.1 (default 0: any free port)
 //   --name S          this fake's name; it starts every reply, so two fakes can be told apart
 //   --key K           an accepted API key (repeatable). Without --key any non-empty key is accepted;
@@ -12,6 +12,8 @@
 //   --models a,b      known models: others answer the provider's 404. Default: every model is known.
 //   --delay MS        pause between streamed events (default 0)
 //   --keep-alive-ms   idle keep-alive timeout of upstream connections (default 5000)
+//   --ignore-stdin    do not exit when stdin closes. Without it, a stdin that is at EOF from the
+//                     start (/dev/null) ends the fake at once: give it a pipe and close that.
 //
 // Upstream API (wire formats are the providers'):
 //   OpenAI     POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings,
@@ -61,7 +63,8 @@
 //       refuse                  the socket is destroyed as soon as the request head is parsed,
 //                               before the body is read and before any byte is sent. With
 //                               on: "connect" it instead destroys the next NEW connection before
-//                               reading anything (match is ignored then).
+//                               reading anything (match is ignored then; note that this can
+//                               be a client's control-API connection too).
 //       reset_mid_stream        after: N events (default 2) are sent, then the socket is destroyed.
 //                               Non-stream: the headers and half the body, then destroyed.
 //       error_mid_stream        after: N events, then the provider's in-stream error (Anthropic
@@ -117,6 +120,7 @@ function parseArgs(argv) {
       case '--models': o.models = next().split(',').filter((s) => s.length > 0); break;
       case '--delay': o.delay = num(next()); break;
       case '--keep-alive-ms': o.keepAliveMs = num(next()); break;
+      case '--ignore-stdin': o.ignoreStdin = true; break;
       default: throw new Error(`unknown flag ${a}`);
     }
   }
@@ -281,11 +285,6 @@ function rid(prefix) { return prefix + crypto.randomBytes(12).toString('hex'); }
 
 // ---------------------------------------------------------------------------------------------
 // Provider error bodies
-
-const kHttpText = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
-  504: 'Gateway Timeout', 529: 'Overloaded'};
 
 function openaiError(code, model, message) {
   const e = {message: '', type: 'invalid_request_error', param: null, code: null};
@@ -806,6 +805,8 @@ function classify(method, path, headers) {
   return {provider: path.startsWith('/v1beta') ? 'gemini' : 'openai', route: 'unknown'};
 }
 
+// True when `step` matches the request; before the body is read (info.model undefined) a model
+// or stream match counts as a match (it may match).
 function stepMatches(step, info) {
   const m = step.match;
   if (step.on === 'connect') return false;
@@ -814,9 +815,10 @@ function stepMatches(step, info) {
     const p = String(m.path);
     if (p.endsWith('*') ? !info.path.startsWith(p.slice(0, -1)) : p !== info.path) return false;
   }
-  if (m.model !== undefined && m.model !== info.model) return false;
+  const known = 'model' in info;
+  if (m.model !== undefined && known && m.model !== info.model) return false;
   if (m.provider !== undefined && m.provider !== info.provider) return false;
-  if (m.stream !== undefined && !!m.stream !== !!info.stream) return false;
+  if (m.stream !== undefined && known && !!m.stream !== !!info.stream) return false;
   return true;
 }
 
@@ -1115,11 +1117,14 @@ server.on('request', (req, res) => {
   log.push(entry);
   // Matching before the body is read is only possible on path/provider; a step with a model or
   // stream match waits for the body. A refuse step without those matches fires right here.
-  const early = script.findIndex((s) => s.fault === 'refuse' && stepMatches(s, info) &&
-      !(s.match && (s.match.model !== undefined || s.match.stream !== undefined)));
-  const firstMatch = script.findIndex((s) => stepMatches(s, info) &&
-      !(s.match && (s.match.model !== undefined || s.match.stream !== undefined)));
-  if (early >= 0 && early === firstMatch) {
+  let early = false;
+  for (const s of script) {
+    if (!stepMatches(s, info)) continue;
+    early = s.fault === 'refuse' &&
+        !(s.match && (s.match.model !== undefined || s.match.stream !== undefined));
+    break;  // a step that may match once the body is known goes first: wait for the body
+  }
+  if (early) {
     const s = takeStep(info);
     entry.fault = 'refuse';
     entry.step = s;
@@ -1178,9 +1183,11 @@ function shutdown() {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
-process.stdin.on('end', shutdown);
-process.stdin.on('close', shutdown);
-process.stdin.resume();
+if (!opts.ignoreStdin) {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('close', shutdown);
+  process.stdin.resume();
+}
 
 server.listen(opts.port, '127.0.0.1', () => {
   process.stdout.write(`listening ${server.address().port}\n`);

@@ -392,7 +392,7 @@ test('anthropic: countTokens', async () => {
 test('anthropic: 529 overloaded_error (APIError status 529), retried by the SDK after retry-after', async () => {
   await script([{ fault: 'status', code: 529, retry_after: 3 }]);
   await assert.rejects(anthropic.messages.create(msg('hi')), (e) => {
-    assert.ok(e instanceof Anthropic.APIError);
+    assert.ok(e instanceof Anthropic.InternalServerError);  // the SDK's class for every 5xx
     assert.equal(e.status, 529);
     assert.equal(e.type, 'overloaded_error');
     assert.equal(e.error.type, 'error');
@@ -526,6 +526,12 @@ test('refuse: the connection dies before an answer (APIConnectionError); on:"con
   assert.equal((await fakeLog()).at(-1).method, null);
   // The next request is answered.
   assert.equal((await openai.models.list()).data.length >= 1, true);
+
+  // An earlier step that matches by model is decided once the body is read, before the refuse.
+  await script([{ match: { model: 'zz' }, fault: 'status', code: 503 }, { fault: 'refuse' }]);
+  assert.equal((await raw('/v1/chat/completions', { ...chat('x'), model: 'zz' }, oaHeaders)).status, 503);
+  await assert.rejects(raw('/v1/chat/completions', chat('x'), oaHeaders));
+  assert.deepEqual((await fakeLog()).slice(-2).map((e) => e.fault), ['status', 'refuse']);
 });
 
 test('reset_mid_stream: the SDK stream ends with an error after N events (both SDKs)', async () => {
