@@ -1,5 +1,6 @@
 #include "gateway/config_load.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -822,6 +823,13 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_n
     }
     Parser parser(source, env);
     return parser.Run(docs.empty() ? YAML::Node() : docs[0]);
+  } catch (const YAML::DeepRecursion& e) {
+    std::string where = source;
+    if (!e.mark.is_null()) {
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    }
+    return InvalidArgument("YAML syntax error: nested too deeply (" + std::to_string(e.depth()) +
+                           " levels) (" + where + ")");
   } catch (const YAML::Exception& e) {
     std::string where = source;
     if (!e.mark.is_null()) {
