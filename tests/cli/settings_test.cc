@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -140,8 +141,8 @@ TEST_F(ServeSettingsTest, BadValuesNameTheVariableAndTheValue) {
        "HEARTH_MAX_LOADED_MODELS=1.5: not a non-negative integer"},
       {{{"HEARTH_CONTEXT_LENGTH", "8"}}, "HEARTH_CONTEXT_LENGTH=8: less than 16 tokens"},
       {{{"HEARTH_NUM_THREADS", "all"}}, "HEARTH_NUM_THREADS=all: not a non-negative integer"},
-      {{{"HEARTH_KEEP_ALIVE", "5 minutes"}},
-       "HEARTH_KEEP_ALIVE=5 minutes: time: invalid duration \"5 minutes\""},
+      {{{"HEARTH_KEEP_ALIVE", "forever"}},
+       "HEARTH_KEEP_ALIVE=forever: time: invalid duration \"forever\""},
       {{{"HEARTH_HOST", "127.0.0.1:99999"}},
        "HEARTH_HOST=127.0.0.1:99999: invalid port \"99999\" in \"127.0.0.1:99999\""},
       {{{"HEARTH_NOPRUNE", "maybe"}},
