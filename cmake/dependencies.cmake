@@ -7,6 +7,7 @@ find_package(fmt REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(Boost 1.81 REQUIRED)  # header-only Asio/Beast
+find_package(yaml-cpp REQUIRED)  # the gateway's LiteLLM-style config.yaml (imported target: yaml-cpp)
 if(HEARTH_FUZZ)
   return()  # the fuzz build has no llama.cpp-based modules
 endif()

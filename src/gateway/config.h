@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,7 @@ struct RouterSettings {
   std::map<ErrorClass, int> allowed_fails_policy;  // allowed fails per error class
   bool enable_pre_call_checks = false;             // context-window check before each attempt
   std::map<std::string, std::string> model_group_alias;  // alias -> group
+  std::set<std::string> hidden_aliases;  // aliases given {model: x, hidden: true}: not listed
 };
 
 // hearth's own settings (the `hearth:` section).
@@ -108,7 +110,8 @@ struct Config {
   RouterSettings router;
   HearthSettings hearth;
   Secret master_key;  // general_settings.master_key
-  // Keys present in the file that hearth does not implement, each once, as "path (file:line)";
+  // Keys present in the file that hearth does not implement, each once, as
+  // "path (file:line:column)";
   // `hearth serve` logs them in one start-up warning.
   std::vector<std::string> unimplemented_keys;
   std::string path;  // the file it came from ("" when built in code)
