@@ -17,6 +17,12 @@ constexpr double kLatencyAlpha = 0.3;  // weight of the newest sample in the EWM
 
 bool AcceptsPrefill(Provider p) { return p == Provider::kAnthropic || p == Provider::kLocal; }
 
+// An empty kGenerate prompt or a kChat without messages only loads (or unloads) a model.
+bool IsLoadOnly(const chat::Request& r) {
+  return r.kind == chat::RequestKind::kChat ? r.messages.empty()
+                                             : r.prompt.empty() && r.suffix.empty();
+}
+
 bool IsCancelled(const CancelTokenPtr& cancel) { return cancel && cancel->IsCancelled(); }
 
 int64_t CeilSeconds(std::chrono::steady_clock::duration d) {
@@ -288,8 +294,8 @@ std::shared_ptr<const Gateway::Table> Gateway::Snapshot() const {
 
 // ---- routing -----------------------------------------------------------------------------------
 
-Millis Gateway::Backoff(int retry) {
-  const HearthSettings& h = Snapshot()->config.hearth;
+Millis Gateway::Backoff(const Call& call, int retry) {
+  const HearthSettings& h = call.table->config.hearth;
   int64_t cap = h.retry_backoff_base.count();
   for (int i = 0; i < retry && cap < h.retry_backoff_max.count(); ++i) cap *= 2;
   cap = std::min(cap, static_cast<int64_t>(h.retry_backoff_max.count()));
@@ -367,8 +373,9 @@ std::optional<size_t> Gateway::Choose(Call& call, bool reserve,
   return pick;
 }
 
-void Gateway::EndAttempt(Attempt& attempt, const Status* failure, int64_t tokens) {
-  const RouterSettings& router = Snapshot()->config.router;  // the live table's cooldown settings
+void Gateway::EndAttempt(const Call& call, Attempt& attempt, const Status* failure,
+                         int64_t tokens) {
+  const RouterSettings& router = call.table->config.router;
   std::lock_guard lock(mu_);
   if (attempt.ended) return;
   attempt.ended = true;
@@ -434,11 +441,13 @@ Status Gateway::Drive(const std::shared_ptr<Call>& call, Status failed) {
       std::optional<TimePoint> earliest;
       std::optional<size_t> pick;
       if (call->retrying) {
-        Millis wait = Backoff(call->retries_in_group - 1);
+        Millis wait = Backoff(*call, call->retries_in_group - 1);
         if (!Choose(*call, false, &earliest)) {
-          const auto until = earliest ? *earliest - clock_->Now() : Millis::max();
+          // Nothing available now: wait for the first to leave its cooldown when that is soon.
+          const Millis until =
+              earliest ? std::chrono::ceil<Millis>(*earliest - clock_->Now()) : Millis(0);
           if (earliest && until <= cfg.hearth.max_retry_after) {
-            wait = std::max(wait, std::chrono::ceil<Millis>(until));
+            wait = std::max(wait, until);
           } else {
             next_group = true;
           }
@@ -529,7 +538,7 @@ Status Gateway::RunAttempt(const std::shared_ptr<Call>& call, size_t index) {
     req.model = d.model;
     auto r = e.backend->Embed(std::move(req));
     if (r.ok()) {
-      EndAttempt(*attempt, nullptr, r->usage.prompt_tokens);
+      EndAttempt(*call, *attempt, nullptr, r->usage.prompt_tokens);
       call->embed_result = std::move(r).value();
       return Status::Ok();
     }
@@ -554,7 +563,7 @@ Status Gateway::RunAttempt(const std::shared_ptr<Call>& call, size_t index) {
     if (st.ok()) return st;  // from here the call belongs to the chunk thread
   }
   st = st.WithContext("deployment '" + d.id + "' (" + ProviderName(d.provider) + ")");
-  EndAttempt(*attempt, &st, 0);
+  EndAttempt(*call, *attempt, &st, 0);
   return st;
 }
 
@@ -576,7 +585,7 @@ bool Gateway::OnChunk(const std::shared_ptr<Call>& call, const std::shared_ptr<A
   }
   const int64_t tokens = chunk.usage.prompt_tokens + chunk.usage.completion_tokens;
   if (chunk.done_reason != chat::DoneReason::kError) {
-    EndAttempt(*attempt, nullptr, tokens);
+    EndAttempt(*call, *attempt, nullptr, tokens);
     DeliverFinal(call, std::move(chunk));
     return true;
   }
@@ -584,7 +593,7 @@ bool Gateway::OnChunk(const std::shared_ptr<Call>& call, const std::shared_ptr<A
   Status err = chunk.error.ok() ? Internal("the stream ended with an error") : chunk.error;
   err = err.WithContext("deployment '" + e.deployment.id + "' (" +
                         ProviderName(e.deployment.provider) + ")");
-  EndAttempt(*attempt, &err, tokens);
+  EndAttempt(*call, *attempt, &err, tokens);
   chunk.error = err;
   const Failure f = Classify(err);
   const bool resumable =
@@ -663,6 +672,16 @@ Status Gateway::Generate(chat::Request request, chat::ChunkSink sink) {
           }
           return sink(std::move(c));
         });
+  }
+  if (IsLoadOnly(request)) {
+    // A group has nothing to load: answer like the local backend answers a load, at once.
+    if (request.on_route) request.on_route(chat::RouteDecision{"gateway", "", 0});
+    chat::Chunk done;
+    done.done = true;
+    done.model = request.model;
+    done.backend = "gateway";
+    sink(std::move(done));
+    return Status::Ok();
   }
   auto call = std::make_shared<Call>();
   call->table = std::move(table);

@@ -126,8 +126,8 @@ class Gateway final : public chat::Backend {
                chat::Chunk&& chunk);
   void DeliverFinal(const std::shared_ptr<Call>& call, chat::Chunk&& chunk);
   std::optional<size_t> Choose(Call& call, bool reserve, std::optional<TimePoint>* earliest);
-  void EndAttempt(Attempt& attempt, const Status* failure, int64_t tokens);
-  Millis Backoff(int retry);
+  void EndAttempt(const Call& call, Attempt& attempt, const Status* failure, int64_t tokens);
+  Millis Backoff(const Call& call, int retry);
   void Spawn(std::function<void()> fn);
 
   const GatewayOptions options_;
