@@ -2,16 +2,13 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace hearth::gateway {
 
 bool CancellableSleep(Millis duration, const CancelTokenPtr& cancel) {
   if (!cancel) {
-    // Nothing can wake it; a plain wait.
-    std::mutex mu;
-    std::condition_variable cv;
-    std::unique_lock lock(mu);
-    cv.wait_for(lock, duration, [] { return false; });
+    std::this_thread::sleep_for(duration);
     return true;
   }
   // Shared with the callback: the token may run it on another thread after we returned.
