@@ -43,6 +43,14 @@ struct ThinkSetting {
   std::string level;  // empty unless a level was given (then enabled is true)
 };
 
+// Which backend answers a request, reported once before its first chunk (see Request::on_route):
+// the server turns it into x-hearth-backend / x-hearth-model / x-hearth-attempts headers.
+struct RouteDecision {
+  std::string backend;     // "local" or a provider name ("openai", "anthropic", ...)
+  std::string deployment;  // the gateway deployment id ("" when no model group was involved)
+  int32_t attempts = 0;    // attempts made so far, this one included
+};
+
 enum class RequestKind {
   kChat,      // messages rendered by the model's template (/api/chat, /v1/chat/completions, ...)
   kGenerate,  // prompt (+ suffix: fill-in-the-middle; raw: no template) (/api/generate, ...)
@@ -77,6 +85,11 @@ struct Request {
   // counts) instead of dropping the oldest non-system messages.
   bool truncate = true;
   CancelTokenPtr cancel;  // fires when the client goes away
+  // Optional. The gateway calls it once, on the thread that delivers the chunk, just before the
+  // first chunk of the answer reaches the sink (after any retries that happened before it). A
+  // later mid-stream failover does not call it again (the final chunk says who finished). Must be
+  // quick and must not call back into the backend. Backends below the gateway ignore it.
+  std::function<void(const RouteDecision&)> on_route;
 };
 
 // Timings and token counts, Ollama's final-chunk metrics (reported in nanoseconds on /api).
@@ -111,6 +124,11 @@ struct Chunk {
   bool truncated = false;               // the oldest messages were dropped to fit the context
   int32_t original_prompt_tokens = 0;   // when truncated: the prompt's size before dropping
   std::string model;                    // the resolved model name, e.g. "qwen2.5-coder:1.5b"
+  // Set by the gateway (done only): who answered last and how many attempts the request took,
+  // retries, fallbacks and mid-stream failovers included. Empty/0 from other backends.
+  std::string backend;     // "local" or the provider name
+  std::string deployment;  // the deployment id ("" outside model groups)
+  int32_t attempts = 0;
 };
 
 // Receives the chunks of one request, on a backend thread. Returning false cancels the request
