@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cctype>
 #include <cstring>
 #include <stdexcept>
@@ -113,6 +114,7 @@ std::string Chunk(std::string_view data) {
 
 TestServer::TestServer(Handler handler, SSL_CTX* tls, int backlog)
     : handler_(std::move(handler)), tls_(tls) {
+  ::signal(SIGPIPE, SIG_IGN);  // OpenSSL writes to the socket with write(2)
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
