@@ -23,6 +23,41 @@ std::string ResponseHead::Header(std::string_view name) const {
   return "";
 }
 
+void FlowControl::Pause() {
+  std::lock_guard lock(mu_);
+  paused_ = true;
+}
+
+void FlowControl::Resume() {
+  std::function<void()> resume;
+  {
+    std::lock_guard lock(mu_);
+    paused_ = false;
+    resume = std::move(resume_);
+    resume_ = nullptr;
+  }
+  if (resume) resume();
+}
+
+bool FlowControl::paused() const {
+  std::lock_guard lock(mu_);
+  return paused_;
+}
+
+bool FlowControl::Park(std::function<void()> resume) {
+  std::lock_guard lock(mu_);
+  if (!paused_) return false;
+  resume_ = std::move(resume);
+  return true;
+}
+
+void FlowControl::Clear() {
+  std::function<void()> dropped;
+  std::lock_guard lock(mu_);
+  dropped = std::move(resume_);
+  resume_ = nullptr;
+}
+
 AsyncClient::Impl::Impl(ClientOptions opts)
     : options(std::move(opts)),
       pool(options.max_idle_per_host),

@@ -28,7 +28,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +49,28 @@ struct Timeouts {
   std::chrono::milliseconds total{0};        // the whole exchange
 };
 
+// Backpressure: lets a handler stop reading a response body (the upstream then blocks on TCP flow
+// control) and resume later. Pause() takes effect before the next socket read: OnData calls for
+// bytes already read may still arrive. While paused the stall timeout is suspended (connect,
+// first byte and total still apply). Thread-safe; Pause/Resume from any thread, also inside
+// OnData.
+class FlowControl {
+ public:
+  void Pause();
+  void Resume();
+  bool paused() const;
+
+  // For the client: parks `resume` (run once, by Resume) and returns true when paused, else
+  // returns false without keeping it. Clear() drops a parked callback.
+  bool Park(std::function<void()> resume);
+  void Clear();
+
+ private:
+  mutable std::mutex mu_;
+  bool paused_ = false;
+  std::function<void()> resume_;
+};
+
 struct Request {
   std::string method = "POST";
   std::string url;  // http://host[:port]/path?query or https://...; IPv6 literals in brackets
@@ -56,6 +80,7 @@ struct Request {
   Timeouts timeouts;
   size_t max_response_bytes = 64u << 20;  // body bytes after de-chunking
   CancelTokenPtr cancel;                  // optional; firing it closes the socket at once
+  std::shared_ptr<FlowControl> flow;      // optional: pause/resume reading the body
 };
 
 struct ResponseHead {

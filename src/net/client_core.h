@@ -98,6 +98,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Deliver(std::string& body);
+  // FlowControl paused: parks the next read until Resume. False when not paused.
+  bool Park();
   void Complete();
   // A reused connection failed before any response byte: one retry on a fresh connection.
   bool RetryStale();

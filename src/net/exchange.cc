@@ -301,6 +301,7 @@ void Exchange::OnRead(const error_code& ec, size_t n) {
     if (in_.size() > kMaxUnparsed) {
       return Finish(DataLoss("upstream " + Where() + " sent an oversized chunk header"));
     }
+    if (head_delivered_ && request_.flow && Park()) return;
   }
   if (ec) {
     if (!got_bytes_ && IsDisconnect(ec) && RetryStale()) return;
@@ -319,6 +320,26 @@ void Exchange::OnRead(const error_code& ec, size_t n) {
     return Finish(Unavailable("reading the response from " + Where() + ": " + ec.message()));
   }
   Read();
+}
+
+bool Exchange::Park() {
+  // The parked callback holds the exchange (nothing else does while no read is pending); Finish
+  // (cancel, a timeout, client shutdown) drops it through FlowControl::Clear.
+  bool parked = request_.flow->Park([self = shared_from_this(), gate = core_.gate,
+                                     strand = strand_, gen = conn_gen_] {
+    std::lock_guard lock(gate->mu);
+    if (!gate->open) return;
+    asio::post(strand, [self, gen] {
+      if (self->done_ || gen != self->conn_gen_) return;
+      self->ArmPhase(Phase::kStall);
+      self->Read();
+    });
+  });
+  if (parked) {
+    ++phase_gen_;  // the stall clock stops while paused
+    phase_timer_.cancel();
+  }
+  return parked;
 }
 
 void Exchange::Deliver(std::string& body) {
@@ -398,6 +419,7 @@ void Exchange::Finish(Status status) {
     conn_.reset();
   }
   if (request_.cancel && cancel_callback_ != 0) request_.cancel->RemoveCallback(cancel_callback_);
+  if (request_.flow) request_.flow->Clear();
   core_.Unregister(id_);
   std::shared_ptr<ResponseHandler> handler = std::move(handler_);
   handler->OnDone(std::move(status));

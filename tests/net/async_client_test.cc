@@ -429,6 +429,62 @@ TEST_F(ClientTest, IdleConnectionsCloseAfterTheIdleTimeout) {
   EXPECT_TRUE(Eventually([&] { return client_->stats().open_connections == 0; }));
 }
 
+TEST_F(ClientTest, PausedReadingDeliversNothingUntilResumed) {
+  const size_t total = 4u << 20;
+  TestServer server([total](Peer& peer) {
+    HttpRequest r;
+    if (!peer.ReadRequest(&r)) return;
+    peer.Write(HttpResponse(200, std::string(total, 'b')));
+    peer.ReadRequest(&r);
+  });
+  auto flow = std::make_shared<FlowControl>();
+  auto handler = std::make_shared<RecordingHandler>();
+  handler->set_on_data([&](std::string_view) {
+    flow->Pause();
+    return true;
+  });
+  Request r = Get(server.Url("/"));
+  r.flow = flow;
+  r.timeouts.stall = 100ms;  // suspended while paused
+  client_->Start(r, handler);
+  ASSERT_TRUE(handler->WaitBody(1));
+  size_t at_pause = handler->body().size();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(handler->body().size(), at_pause);  // nothing was read while paused
+  EXPECT_EQ(handler->dones(), 0);               // and the stall timeout did not fire
+  EXPECT_LT(at_pause, total);
+  handler->set_on_data(nullptr);
+  flow->Resume();
+  ASSERT_TRUE(handler->Wait().ok());
+  EXPECT_EQ(handler->body().size(), total);
+}
+
+TEST_F(ClientTest, PausedRequestIsCancelledByTokenAndByShutdown) {
+  TestServer server([](Peer& peer) {
+    HttpRequest r;
+    if (!peer.ReadRequest(&r)) return;
+    peer.Write(HttpResponse(200, std::string(1u << 20, 'b')));
+    peer.WaitClosed(20s);
+  });
+  for (bool by_token : {true, false}) {
+    auto flow = std::make_shared<FlowControl>();
+    flow->Pause();  // paused from the start: reading stops after the first bytes
+    auto handler = std::make_shared<RecordingHandler>();
+    Request r = Get(server.Url("/"));
+    r.flow = flow;
+    r.cancel = std::make_shared<CancelToken>();
+    client_->Start(r, handler);
+    ASSERT_TRUE(handler->WaitBody(1));
+    if (by_token) {
+      r.cancel->Cancel();
+    } else {
+      client_.reset();
+    }
+    EXPECT_EQ(handler->Wait().code(), StatusCode::kCancelled);
+    EXPECT_EQ(handler->dones(), 1);
+  }
+}
+
 TEST(AsyncClientCreate, RejectsBadOptions) {
   EXPECT_EQ(AsyncClient::Create(ClientOptions{.io_threads = 0, .proxy = ProxyConfig{}}).status().code(),
             StatusCode::kInvalidArgument);

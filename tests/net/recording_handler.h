@@ -62,7 +62,10 @@ class RecordingHandler : public ResponseHandler {
   }
 
   void set_head_result(bool v) { head_result_ = v; }
-  void set_on_data(std::function<bool(std::string_view)> fn) { on_data_ = std::move(fn); }
+  void set_on_data(std::function<bool(std::string_view)> fn) {
+    std::lock_guard lock(mu_);
+    on_data_ = std::move(fn);
+  }
   ResponseHead head() {
     std::lock_guard lock(mu_);
     return head_;
