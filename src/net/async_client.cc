@@ -4,6 +4,7 @@
 #include <cctype>
 #include <future>
 
+#include "base/check.h"
 #include "net/client_core.h"
 
 namespace hearth::net {
@@ -111,6 +112,8 @@ void AsyncClient::Impl::Unregister(uint64_t id) {
 void AsyncClient::Impl::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // Destroying the client from its own I/O thread would wait for itself forever.
+  HEARTH_CHECK(!OnIoThread());
   {
     std::lock_guard lock(gate->mu);
     gate->open = false;  // token callbacks stop posting

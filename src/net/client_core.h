@@ -129,9 +129,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::optional<ProxyEndpoint> proxy_;
   std::string pool_key_;
   std::string request_text_;
-  std::unique_ptr<Connection> conn_;
+  std::shared_ptr<Connection> conn_;  // handlers of operations on it hold it too
   bool reused_ = false;
   bool retried_ = false;
+  bool write_done_ = false;
   bool got_bytes_ = false;  // any response byte on the current connection
   bool head_delivered_ = false;
   bool done_ = false;

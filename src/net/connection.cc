@@ -17,10 +17,7 @@ Connection::Connection(asio::io_context& io, std::atomic<size_t>* open_count)
   open_count_->fetch_add(1);
 }
 
-Connection::~Connection() {
-  Close();
-  open_count_->fetch_sub(1);
-}
+Connection::~Connection() { Close(); }
 
 Status Connection::UpgradeToTls(ssl::context& context, const std::string& host) {
   tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
@@ -60,6 +57,10 @@ void Connection::Close() {
     s.shutdown(tcp::socket::shutdown_both, ec);
     s.close(ec);
   }
+  if (counted_) {
+    counted_ = false;
+    open_count_->fetch_sub(1);
+  }
 }
 
 bool Connection::LooksAlive() {
@@ -73,43 +74,43 @@ bool Connection::LooksAlive() {
   return is_tls();
 }
 
-std::unique_ptr<Connection> Pool::Take(const std::string& key) {
-  std::vector<std::unique_ptr<Connection>> dead;
-  std::unique_ptr<Connection> found;
+std::shared_ptr<Connection> Pool::Take(const std::string& key) {
+  std::shared_ptr<Connection> found;
   {
     std::lock_guard lock(mu_);
     auto it = idle_.find(key);
     if (it == idle_.end()) return nullptr;
     auto& list = it->second;
     while (!list.empty()) {
-      std::unique_ptr<Connection> c = std::move(list.back());
+      std::shared_ptr<Connection> c = std::move(list.back());
       list.pop_back();
       if (c->LooksAlive()) {
         found = std::move(c);
         break;
       }
-      dead.push_back(std::move(c));
+      c->Close();
     }
     if (list.empty()) idle_.erase(it);
   }
-  return found;  // `dead` closes outside the lock
+  return found;
 }
 
-void Pool::Put(const std::string& key, std::unique_ptr<Connection> conn) {
+void Pool::Put(const std::string& key, std::shared_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
-  if (closed_) return;  // conn closes
+  if (closed_) return conn->Close();
   auto& list = idle_[key];
-  if (list.size() >= max_idle_per_key_) return;
+  if (list.size() >= max_idle_per_key_) return conn->Close();
   conn->idle_since = std::chrono::steady_clock::now();
   list.push_back(std::move(conn));
 }
 
 void Pool::Sweep(std::chrono::steady_clock::time_point cutoff) {
-  std::vector<std::unique_ptr<Connection>> dead;
+  std::vector<std::shared_ptr<Connection>> dead;
   std::lock_guard lock(mu_);
   for (auto it = idle_.begin(); it != idle_.end();) {
     auto& list = it->second;
     while (!list.empty() && list.front()->idle_since < cutoff) {
+      list.front()->Close();
       dead.push_back(std::move(list.front()));
       list.pop_front();
     }
@@ -118,10 +119,13 @@ void Pool::Sweep(std::chrono::steady_clock::time_point cutoff) {
 }
 
 void Pool::CloseAll() {
-  std::map<std::string, std::deque<std::unique_ptr<Connection>>> dead;
+  std::map<std::string, std::deque<std::shared_ptr<Connection>>> dead;
   std::lock_guard lock(mu_);
   closed_ = true;
   dead.swap(idle_);
+  for (auto& [key, list] : dead) {
+    for (auto& c : list) c->Close();
+  }
 }
 
 size_t Pool::idle() const {

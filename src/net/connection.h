@@ -28,7 +28,8 @@ using tcp = boost::asio::ip::tcp;
 
 class Connection {
  public:
-  // Counts itself in *open_count while alive.
+  // Counts itself in *open_count until closed. Asynchronous operations on it must hold a
+  // shared_ptr to it until their handlers have run (composed operations touch the socket).
   Connection(asio::io_context& io, std::atomic<size_t>* open_count);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -61,7 +62,7 @@ class Connection {
   }
   // True when the TLS handshake failed because the certificate does not name the host.
   bool hostname_mismatch() const { return hostname_mismatch_; }
-  // Closes the socket at once; pending operations complete with operation_aborted.
+  // Closes the socket at once (idempotent); pending operations complete with operation_aborted.
   void Close();
   // For a pooled connection: false when the peer has closed it (or sent stray bytes on a plain
   // connection). Non-blocking.
@@ -71,6 +72,7 @@ class Connection {
 
  private:
   std::atomic<size_t>* open_count_;
+  bool counted_ = true;
   tcp::socket socket_;
   std::unique_ptr<ssl::stream<tcp::socket>> tls_;
   bool hostname_mismatch_ = false;
@@ -81,9 +83,9 @@ class Pool {
  public:
   explicit Pool(size_t max_idle_per_key) : max_idle_per_key_(max_idle_per_key) {}
   // A live idle connection for `key` (most recently used first), or null.
-  std::unique_ptr<Connection> Take(const std::string& key);
+  std::shared_ptr<Connection> Take(const std::string& key);
   // Parks `conn` (closes it when the key's pool is full or the pool is closed).
-  void Put(const std::string& key, std::unique_ptr<Connection> conn);
+  void Put(const std::string& key, std::shared_ptr<Connection> conn);
   // Closes connections idle since before `cutoff`.
   void Sweep(std::chrono::steady_clock::time_point cutoff);
   // Closes everything; later Puts close their connection.
@@ -94,7 +96,7 @@ class Pool {
   size_t max_idle_per_key_;
   mutable std::mutex mu_;
   bool closed_ = false;
-  std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle_;
+  std::map<std::string, std::deque<std::shared_ptr<Connection>>> idle_;
 };
 
 // A TLS client context: TLS 1.2+, peer verification against `ca_file` or the system store.

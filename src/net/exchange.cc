@@ -127,7 +127,7 @@ void Exchange::Begin() {
 
 void Exchange::Acquire(bool allow_pooled) {
   if (allow_pooled) {
-    if (std::unique_ptr<Connection> c = core_.pool.Take(pool_key_)) {
+    if (std::shared_ptr<Connection> c = core_.pool.Take(pool_key_)) {
       ++conn_gen_;
       conn_ = std::move(c);
       reused_ = true;
@@ -137,7 +137,7 @@ void Exchange::Acquire(bool allow_pooled) {
   }
   reused_ = false;
   ++conn_gen_;
-  conn_ = std::make_unique<Connection>(core_.io, &core_.open_count);
+  conn_ = std::make_shared<Connection>(core_.io, &core_.open_count);
   ArmPhase(Phase::kConnect);
   const std::string& host = proxy_ ? proxy_->host : url_.host;
   uint16_t port = proxy_ ? proxy_->port : url_.port;
@@ -156,7 +156,7 @@ void Exchange::OnResolved(const error_code& ec, const tcp::resolver::results_typ
                               ec.message()));
   }
   asio::async_connect(conn_->socket(), results,
-                      Bind([self = shared_from_this(), gen = conn_gen_](const error_code& e, const tcp::endpoint&) {
+                      Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_](const error_code& e, const tcp::endpoint&) {
                         if (gen == self->conn_gen_) self->OnConnected(e);
                       }));
 }
@@ -185,7 +185,7 @@ void Exchange::SendConnect() {
   }
   *text += "\r\n";
   conn_->AsyncWrite(asio::buffer(*text),
-                    Bind([self = shared_from_this(), gen = conn_gen_, text](const error_code& ec, size_t) {
+                    Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_, text](const error_code& ec, size_t) {
                       if (self->done_ || gen != self->conn_gen_) return;
                       if (ec) {
                         return self->Finish(
@@ -198,7 +198,7 @@ void Exchange::SendConnect() {
 
 void Exchange::ReadConnectResponse() {
   conn_->AsyncReadSome(
-      asio::buffer(read_buf_), Bind([self = shared_from_this(), gen = conn_gen_](const error_code& ec, size_t n) {
+      asio::buffer(read_buf_), Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_](const error_code& ec, size_t n) {
         if (self->done_ || gen != self->conn_gen_) return;
         std::string where = "proxy CONNECT to " + self->Where();
         if (ec) return self->Finish(Unavailable(where + ": " + ec.message()));
@@ -226,7 +226,7 @@ void Exchange::Handshake() {
   Status s = conn_->UpgradeToTls(*core_.tls, url_.host);
   if (!s.ok()) return Finish(s);
   conn_->tls().async_handshake(
-      ssl::stream_base::client, Bind([self = shared_from_this(), gen = conn_gen_](const error_code& ec) {
+      ssl::stream_base::client, Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_](const error_code& ec) {
         if (self->done_ || gen != self->conn_gen_) return;
         if (ec) {
           std::string reason = self->conn_->VerifyError();
@@ -240,18 +240,20 @@ void Exchange::Handshake() {
 
 void Exchange::Send() {
   got_bytes_ = false;
+  write_done_ = false;
   in_.clear();
   reader_ = std::make_unique<ResponseReader>(request_.max_response_bytes,
                                              request_.method == "HEAD");
   ArmPhase(Phase::kFirstByte);
   conn_->AsyncWrite(asio::buffer(request_text_),
-                    Bind([self = shared_from_this(), gen = conn_gen_](const error_code& ec, size_t) {
+                    Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_](const error_code& ec, size_t) {
                       if (self->done_ || gen != self->conn_gen_) return;
                       if (ec) {
                         if (IsDisconnect(ec) && self->RetryStale()) return;
                         return self->Finish(Unavailable("sending the request to " + self->Where() +
                                                         ": " + ec.message()));
                       }
+                      self->write_done_ = true;
                     }));
   // Read at once: an upstream may answer (e.g. 413) before it has read the whole body.
   Read();
@@ -259,7 +261,7 @@ void Exchange::Send() {
 
 void Exchange::Read() {
   conn_->AsyncReadSome(asio::buffer(read_buf_),
-                       Bind([self = shared_from_this(), gen = conn_gen_](const error_code& ec, size_t n) {
+                       Bind([self = shared_from_this(), gen = conn_gen_, conn = conn_](const error_code& ec, size_t n) {
                          if (gen == self->conn_gen_) self->OnRead(ec, n);
                        }));
 }
@@ -350,17 +352,18 @@ void Exchange::Deliver(std::string& body) {
 }
 
 void Exchange::Complete() {
-  bool reusable = reader_->keep_alive() && in_.empty() && conn_ != nullptr;
+  // Not reusable while our request is still being written (the upstream answered early).
+  bool reusable = reader_->keep_alive() && in_.empty() && write_done_ && conn_ != nullptr;
   if (reusable) {
     core_.pool.Put(pool_key_, std::move(conn_));
   }
-  conn_.reset();
-  Finish(Status::Ok());
+  Finish(Status::Ok());  // closes conn_ when it was not pooled
 }
 
 bool Exchange::RetryStale() {
   if (!reused_ || retried_ || got_bytes_) return false;
   retried_ = true;
+  conn_->Close();
   conn_.reset();
   Acquire(/*allow_pooled=*/false);
   return true;

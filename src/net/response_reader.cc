@@ -1,3 +1,8 @@
+// GCC 12 with -fsanitize=address reports a false -Wmaybe-uninitialized inside Beast's
+// basic_parser (boost::optional in content_length handling); not hearth's code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "net/response_reader.h"
 
 #include <boost/beast/http/error.hpp>

@@ -395,6 +395,24 @@ TEST_F(ClientTest, HostileResponsesAreErrorsNotCrashes) {
   EXPECT_EQ(d.status().code(), StatusCode::kUnavailable) << d.status().ToString();
 }
 
+TEST_F(ClientTest, EarlyAnswerWhileStillSendingIsNotPooled) {
+  // The upstream refuses a large body from its headers alone and never reads it.
+  TestServer server([](Peer& peer) {
+    std::string head;
+    char c;
+    while (head.find("\r\n\r\n") == std::string::npos && ::recv(peer.fd(), &c, 1, 0) == 1) head += c;
+    peer.Write(HttpResponse(413, "too big"));
+    peer.WaitClosed(20s);
+  });
+  Request r = Get(server.Url("/upload"));
+  r.method = "POST";
+  r.body = std::string(16u << 20, 'z');
+  auto result = client_->Fetch(r);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->head.status, 413);
+  EXPECT_EQ(client_->stats().open_connections, 0u);
+}
+
 TEST_F(ClientTest, InterimResponsesAreSkipped) {
   TestServer server([](Peer& peer) {
     HttpRequest r;
