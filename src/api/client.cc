@@ -274,7 +274,8 @@ OrderedJson OptionJson(const chat::ParameterValue& v) {
 }
 
 Result<std::vector<chat::Message>> ResolveToolCallIds(const std::vector<chat::Message>& messages,
-                                                      std::string_view provider) {
+                                                      std::string_view provider,
+                                                      bool ids_required) {
   std::vector<chat::Message> out = messages;
   struct Pending {
     std::string id, name;
@@ -309,7 +310,7 @@ Result<std::vector<chat::Message>> ResolveToolCallIds(const std::vector<chat::Me
       if (m.tool_call_id.empty()) m.tool_call_id = pending[match].id;
       if (m.tool_name.empty()) m.tool_name = pending[match].name;
       pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(match));
-    } else if (m.tool_call_id.empty()) {
+    } else if (m.tool_call_id.empty() && ids_required) {
       return InvalidArgument("messages[" + std::to_string(i) +
                              "].tool_call_id: a tool result that answers no earlier tool call "
                              "is not supported by provider " +

@@ -128,10 +128,12 @@ bool IsIgnoredRemoteOption(std::string_view name);
 // The option's value as JSON (int or float; a float keeps its float32 value's shortest form).
 OrderedJson OptionJson(const chat::ParameterValue& v);
 
-// The messages with tool-call ids filled in (see above). InvalidArgument naming
-// messages[i].tool_call_id when a tool message cannot be matched to a call.
+// The messages with tool-call ids (and tool names) filled in (see above). With `ids_required`,
+// InvalidArgument naming messages[i].tool_call_id when a tool message cannot be matched to a
+// call; without, such a message is left as it is.
 Result<std::vector<chat::Message>> ResolveToolCallIds(const std::vector<chat::Message>& messages,
-                                                      std::string_view provider);
+                                                      std::string_view provider,
+                                                      bool ids_required = true);
 // Index of the message that carries Request::images: the last "user" message; -1 when none.
 int ImageCarrier(const std::vector<chat::Message>& messages);
 

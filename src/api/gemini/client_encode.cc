@@ -42,7 +42,7 @@ Result<OrderedJson> Contents(const chat::Request& r, std::string* system) {
     Append(turns, "user", UserParts(r.prompt, &r.images));
   } else {
     HEARTH_ASSIGN_OR_RETURN(std::vector<chat::Message> messages,
-                            ResolveToolCallIds(r.messages, kProvider));
+                            ResolveToolCallIds(r.messages, kProvider, /*ids_required=*/false));
     const int carrier = ImageCarrier(messages);
     if (!r.images.empty() && carrier < 0) {
       return Unsupported("images without a user message", kProvider);
