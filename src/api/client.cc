@@ -64,8 +64,8 @@ std::optional<int64_t> ParseHttpDate(const std::string& s) {
   }
   if (!parsed) return std::nullopt;
   const int month = MonthIndex(mon);
-  if (month == 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1900 ||
-      hh < 0 || mm < 0 || ss < 0) {
+  if (month == 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1900 || hh < 0 ||
+      mm < 0 || ss < 0) {
     return std::nullopt;
   }
   return DaysFromCivil(year, month, day) * 86400 + hh * 3600 + mm * 60 + ss;
@@ -73,7 +73,8 @@ std::optional<int64_t> ParseHttpDate(const std::string& s) {
 
 std::string Trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+    v.remove_suffix(1);
   return std::string(v);
 }
 
@@ -115,7 +116,8 @@ Status UpstreamError(std::string_view provider, int http_status, std::string_vie
   if (text.size() > 500) text = text.substr(0, 500) + "...";
   if (kind.empty() && http_status == 429) kind = "rate_limit";
   const StatusCode code = code_override.value_or(CodeForHttpStatus(http_status));
-  return Status(code, std::string(provider) + " (HTTP " + std::to_string(http_status) + "): " + text)
+  return Status(code,
+                std::string(provider) + " (HTTP " + std::to_string(http_status) + "): " + text)
       .WithUpstream({http_status, retry_after_ms, std::move(kind)});
 }
 

@@ -1,11 +1,10 @@
 // Anthropic client codecs: golden Messages request bodies, round trips through hearth's own
 // /v1/messages parser, message / SSE event / error decoding with payloads shaped as Anthropic's
 // API reference documents them.
-#include "api/anthropic/client.h"
-
 #include <gtest/gtest.h>
 
 #include "api/anthropic/anthropic.h"
+#include "api/anthropic/client.h"
 #include "api/common.h"
 
 namespace hearth::api::anthropic {
@@ -26,8 +25,9 @@ chat::Request ToolRequest() {
   r.messages.push_back({"tool", "15 degrees", "", {}, "get_weather", "toolu_01"});
   r.messages.push_back({"user", "Thanks, and tomorrow?", "", {}, "", ""});
   r.images.push_back("\xFF\xD8\xFF\xE0jpeg");
-  r.tools.push_back({"get_weather", "Get the current weather",
-                     R"({"type":"object","properties":{"location":{"type":"string"}},"required":["location"]})"});
+  r.tools.push_back(
+      {"get_weather", "Get the current weather",
+       R"({"type":"object","properties":{"location":{"type":"string"}},"required":["location"]})"});
   r.tool_choice.mode = chat::ToolChoice::Mode::kRequired;
   AddIntOption(&r.options, "num_predict", 20000);
   AddFloatOption(&r.options, "temperature", 1);
@@ -129,7 +129,8 @@ TEST(AnthropicClientDecodeTest, MessageObject) {
   EXPECT_EQ(c->thinking, "Let me analyze.");
   EXPECT_EQ(c->content, "I'll check.");
   ASSERT_EQ(c->tool_calls.size(), 1u);
-  EXPECT_EQ(c->tool_calls[0].arguments_json, R"({"location":"San Francisco, CA","unit":"celsius"})");
+  EXPECT_EQ(c->tool_calls[0].arguments_json,
+            R"({"location":"San Francisco, CA","unit":"celsius"})");
   EXPECT_EQ(c->done_reason, DoneReason::kStop);
   EXPECT_EQ(c->usage.prompt_tokens, 2095 + 100 + 1000);
   EXPECT_EQ(c->usage.cached_tokens, 1000);
@@ -140,8 +141,8 @@ TEST(AnthropicClientDecodeTest, MessageObject) {
       R"({"type":"message","content":[{"type":"text","text":"abc"}],"stop_reason":"max_tokens"})");
   ASSERT_TRUE(len.ok());
   EXPECT_EQ(len->done_reason, DoneReason::kLength);
-  auto refusal = DecodeMessagesResponse(
-      R"({"type":"message","content":[],"stop_reason":"refusal"})");
+  auto refusal =
+      DecodeMessagesResponse(R"({"type":"message","content":[],"stop_reason":"refusal"})");
   ASSERT_TRUE(refusal.ok());
   EXPECT_EQ(refusal->done_reason, DoneReason::kError);
   EXPECT_EQ(refusal->error.upstream().kind, "content_policy");
@@ -169,21 +170,32 @@ TEST(AnthropicClientStreamTest, TextThinkingToolUseAndStop) {
   Status s;
   auto out = FeedAll(
       d,
-      {{"message_start", R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":10,"output_tokens":1}}})"},
-       {"content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me think"}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}})"},
+      {{"message_start",
+        R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":10,"output_tokens":1}}})"},
+       {"content_block_start",
+        R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me think"}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}})"},
        {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
        {"ping", R"({"type": "ping"})"},
-       {"content_block_start", R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Okay"}})"},
+       {"content_block_start",
+        R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Okay"}})"},
        {"content_block_stop", R"({"type":"content_block_stop","index":1})"},
-       {"content_block_start", R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01T1","name":"get_weather","input":{}}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":""}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}})"},
-       {"content_block_delta", R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"ncisco, CA\"}"}})"},
+       {"content_block_start",
+        R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01T1","name":"get_weather","input":{}}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":""}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"ncisco, CA\"}"}})"},
        {"content_block_stop", R"({"type":"content_block_stop","index":2})"},
-       {"message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}})"},
+       {"message_delta",
+        R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}})"},
        {"message_stop", R"({"type":"message_stop"})"}},
       &s);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -207,10 +219,17 @@ TEST(AnthropicClientStreamTest, TextThinkingToolUseAndStop) {
 TEST(AnthropicClientStreamTest, EventNameFromPayloadAndErrors) {
   MessageStreamDecoder d;
   std::vector<chat::Chunk> out;
-  ASSERT_TRUE(d.Feed("", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Hi"}})", out).ok());
+  ASSERT_TRUE(
+      d.Feed(
+           "",
+           R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Hi"}})",
+           out)
+          .ok());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].content, "Hi");
-  Status s = d.Feed("error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", out);
+  Status s =
+      d.Feed("error",
+             R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", out);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(s.upstream().kind, "overloaded");
   EXPECT_EQ(s.upstream().http_status, 529);
@@ -218,9 +237,13 @@ TEST(AnthropicClientStreamTest, EventNameFromPayloadAndErrors) {
 
   MessageStreamDecoder t;
   Status st;
-  auto partial = FeedAll(t, {{"message_start", R"({"type":"message_start","message":{"model":"c","usage":{"input_tokens":3}}})"},
-                             {"content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"par"}})"}},
-                         &st);
+  auto partial = FeedAll(
+      t,
+      {{"message_start",
+        R"({"type":"message_start","message":{"model":"c","usage":{"input_tokens":3}}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"par"}})"}},
+      &st);
   ASSERT_TRUE(st.ok());
   Status fin = t.Finish(partial);
   EXPECT_EQ(fin.code(), StatusCode::kDataLoss);
@@ -235,19 +258,31 @@ TEST(AnthropicClientStreamTest, EventNameFromPayloadAndErrors) {
 }
 
 TEST(AnthropicClientErrorTest, KindsAndCodes) {
-  Status s = DecodeError(400, R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"},"request_id":"req_1"})", "");
+  Status s = DecodeError(
+      400,
+      R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"},"request_id":"req_1"})",
+      "");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.upstream().kind, "context_length");
   EXPECT_NE(s.message().find("208310 tokens > 200000 maximum"), std::string::npos);
-  s = DecodeError(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", "");
+  s = DecodeError(
+      529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", "");
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(s.upstream().kind, "overloaded");
-  s = DecodeError(429, R"({"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}})", "Wed, 21 Oct 2015 07:28:00 GMT");
+  s = DecodeError(
+      429,
+      R"({"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}})",
+      "Wed, 21 Oct 2015 07:28:00 GMT");
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.upstream().kind, "rate_limit");
   EXPECT_EQ(s.upstream().retry_after_ms, 0);  // a date long past
-  EXPECT_EQ(DecodeError(401, R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})", "").code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      DecodeError(
+          401,
+          R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
+          "")
+          .code(),
+      StatusCode::kPermissionDenied);
   EXPECT_EQ(DecodeError(500, "{}", "3").upstream().retry_after_ms, 3000);
 }
 

@@ -1,10 +1,9 @@
 // Gemini client codecs: golden generateContent bodies and decoding of responses, SSE chunks and
 // errors shaped as the Gemini API reference documents them.
-#include "api/gemini/client.h"
-
 #include <gtest/gtest.h>
 
 #include "api/common.h"
+#include "api/gemini/client.h"
 
 namespace hearth::api::gemini {
 namespace {
@@ -22,7 +21,8 @@ TEST(GeminiClientEncodeTest, Golden) {
   r.messages.push_back({"tool", R"({"theaters":["AMC"]})", "", {}, "", ""});
   r.messages.push_back({"tool", "plain text", "", {}, "find_theaters", ""});
   r.images.push_back("GIF89a");
-  r.tools.push_back({"find_theaters", "Find theaters", R"({"type":"object","properties":{"location":{"type":"string"}}})"});
+  r.tools.push_back({"find_theaters", "Find theaters",
+                     R"({"type":"object","properties":{"location":{"type":"string"}}})"});
   r.tool_choice = {chat::ToolChoice::Mode::kFunction, "find_theaters"};
   AddFloatOption(&r.options, "temperature", 0.7);
   AddFloatOption(&r.options, "top_p", 0.95);
@@ -97,7 +97,8 @@ TEST(GeminiClientDecodeTest, Response) {
   EXPECT_EQ(c->thinking, "**Planning**");
   EXPECT_EQ(c->content, "Hello there.");
   ASSERT_EQ(c->tool_calls.size(), 1u);
-  EXPECT_EQ(c->tool_calls[0].arguments_json, R"({"location":"Mountain View, CA","movie":"Barbie"})");
+  EXPECT_EQ(c->tool_calls[0].arguments_json,
+            R"({"location":"Mountain View, CA","movie":"Barbie"})");
   EXPECT_EQ(c->done_reason, DoneReason::kStop);
   EXPECT_EQ(c->usage.prompt_tokens, 120);
   EXPECT_EQ(c->usage.completion_tokens, 80);
@@ -119,15 +120,25 @@ TEST(GeminiClientDecodeTest, Response) {
   EXPECT_EQ(blocked->done_reason, DoneReason::kError);
   EXPECT_EQ(blocked->error.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(DecodeGenerateContentResponse("{}").status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeGenerateContentResponse(R"({"candidates":[{"content":{"parts":"x"}}]})").status().code(),
+  EXPECT_EQ(DecodeGenerateContentResponse(R"({"candidates":[{"content":{"parts":"x"}}]})")
+                .status()
+                .code(),
             StatusCode::kDataLoss);
 }
 
 TEST(GeminiClientStreamTest, ChunksAndTruncation) {
   StreamDecoder d;
   std::vector<chat::Chunk> out;
-  ASSERT_TRUE(d.Feed(R"({"candidates":[{"content":{"parts":[{"text":"The"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":9,"totalTokenCount":9},"modelVersion":"gemini-2.0-flash"})", out).ok());
-  ASSERT_TRUE(d.Feed(R"({"candidates":[{"content":{"parts":[{"text":" sky is blue."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":6,"totalTokenCount":15},"modelVersion":"gemini-2.0-flash"})", out).ok());
+  ASSERT_TRUE(
+      d.Feed(
+           R"({"candidates":[{"content":{"parts":[{"text":"The"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":9,"totalTokenCount":9},"modelVersion":"gemini-2.0-flash"})",
+           out)
+          .ok());
+  ASSERT_TRUE(
+      d.Feed(
+           R"({"candidates":[{"content":{"parts":[{"text":" sky is blue."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":6,"totalTokenCount":15},"modelVersion":"gemini-2.0-flash"})",
+           out)
+          .ok());
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].content + out[1].content, "The sky is blue.");
   EXPECT_TRUE(out[2].done);
@@ -141,24 +152,41 @@ TEST(GeminiClientStreamTest, ChunksAndTruncation) {
   EXPECT_EQ(t.Finish(part).code(), StatusCode::kDataLoss);
   EXPECT_EQ(t.Feed("{oops", part).code(), StatusCode::kDataLoss);
   StreamDecoder e;
-  Status s = e.Feed(R"({"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}})", part);
+  Status s = e.Feed(
+      R"({"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}})",
+      part);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(s.upstream().http_status, 503);
 }
 
 TEST(GeminiClientErrorTest, KindsAndRetryInfo) {
-  Status s = DecodeError(429, R"({"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}})", "");
+  Status s = DecodeError(
+      429,
+      R"({"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}})",
+      "");
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.upstream().kind, "rate_limit");
   EXPECT_EQ(s.upstream().retry_after_ms, 37000);
-  s = DecodeError(400, R"([{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}])", "");
+  s = DecodeError(
+      400,
+      R"([{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}])",
+      "");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.upstream().kind, "context_length");
   EXPECT_NE(s.message().find("exceeds the maximum number of tokens"), std::string::npos);
-  EXPECT_EQ(DecodeError(403, R"({"error":{"code":403,"message":"Method doesn't allow unregistered callers.","status":"PERMISSION_DENIED"}})", "").code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(DecodeError(404, R"({"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}})", "").code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      DecodeError(
+          403,
+          R"({"error":{"code":403,"message":"Method doesn't allow unregistered callers.","status":"PERMISSION_DENIED"}})",
+          "")
+          .code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      DecodeError(
+          404, R"({"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}})",
+          "")
+          .code(),
+      StatusCode::kNotFound);
 }
 
 TEST(GeminiClientDecodeTest, Embeddings) {

@@ -1,10 +1,9 @@
 // Ollama client codecs: golden /api/chat, /api/generate, /api/embed bodies, round trips through
 // hearth's own /api parsers, NDJSON stream / object / error decoding shaped as Ollama's API docs.
-#include "api/ollama/client.h"
-
 #include <gtest/gtest.h>
 
 #include "api/common.h"
+#include "api/ollama/client.h"
 #include "api/ollama/ollama.h"
 
 namespace hearth::api::ollama {
@@ -120,12 +119,13 @@ TEST(OllamaClientEncodeTest, GenerateRoundTripAndRefusals) {
 TEST(OllamaClientStreamTest, ChatLines) {
   StreamDecoder d;
   std::vector<chat::Chunk> out;
-  for (const char* line : {
-           R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.385406455-07:00","message":{"role":"assistant","content":"","thinking":"hmm"},"done":false})",
-           R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.385406455-07:00","message":{"role":"assistant","content":"The"},"done":false})",
-           "",
-           R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.4Z","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_weather","arguments":{"city":"Toronto"}}}]},"done":false})",
-           R"({"model":"llama3.2","created_at":"2023-08-04T19:22:45.499127Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"length","total_duration":4883583458,"load_duration":1334875,"prompt_eval_count":26,"prompt_eval_duration":342546000,"eval_count":282,"eval_duration":4535599000})"}) {
+  for (
+      const char* line :
+      {R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.385406455-07:00","message":{"role":"assistant","content":"","thinking":"hmm"},"done":false})",
+       R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.385406455-07:00","message":{"role":"assistant","content":"The"},"done":false})",
+       "",
+       R"({"model":"llama3.2","created_at":"2023-08-04T08:52:19.4Z","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_weather","arguments":{"city":"Toronto"}}}]},"done":false})",
+       R"({"model":"llama3.2","created_at":"2023-08-04T19:22:45.499127Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"length","total_duration":4883583458,"load_duration":1334875,"prompt_eval_count":26,"prompt_eval_duration":342546000,"eval_count":282,"eval_duration":4535599000})"}) {
     Status s = d.Feed(line, out);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -162,8 +162,7 @@ TEST(OllamaClientDecodeTest, ObjectsEmbedAndErrors) {
   EXPECT_EQ(c->model, "llama3.2");
   EXPECT_EQ(DecodeResponse(R"({"response":"x","done":false})").status().code(),
             StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeResponse(R"({"response":5,"done":true})").status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeResponse(R"({"response":5,"done":true})").status().code(), StatusCode::kDataLoss);
 
   auto e = DecodeEmbedResponse(
       R"({"model":"all-minilm","embeddings":[[0.010071029,-0.0017594862],[-0.0098027075,0.06042469]],"total_duration":14143917,"load_duration":1019500,"prompt_eval_count":8})");
@@ -172,12 +171,14 @@ TEST(OllamaClientDecodeTest, ObjectsEmbedAndErrors) {
   EXPECT_FLOAT_EQ(e->embeddings[1][1], 0.06042469f);
   EXPECT_EQ(e->usage.prompt_tokens, 8);
 
-  Status s = DecodeError(404, R"({"error":"model \"llama9\" not found, try pulling it first"})", "");
+  Status s =
+      DecodeError(404, R"({"error":"model \"llama9\" not found, try pulling it first"})", "");
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_NE(s.message().find("try pulling it first"), std::string::npos);
   s = DecodeError(400, R"({"error":"input length exceeds the context length"})", "");
   EXPECT_EQ(s.upstream().kind, "context_length");
-  s = DecodeError(503, R"({"error":"server busy, please try again.  maximum pending requests exceeded"})", "2");
+  s = DecodeError(
+      503, R"({"error":"server busy, please try again.  maximum pending requests exceeded"})", "2");
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(s.upstream().retry_after_ms, 2000);
   EXPECT_EQ(s.upstream().http_status, 503);

@@ -1,10 +1,9 @@
 // OpenAI client codecs: golden request bodies, round trips through hearth's own /v1 parsers,
 // response / stream / error decoding with bodies shaped as OpenAI's API reference documents them.
-#include "api/openai/client.h"
-
 #include <gtest/gtest.h>
 
 #include "api/common.h"
+#include "api/openai/client.h"
 #include "api/openai/openai.h"
 
 namespace hearth::api::openai {
@@ -47,21 +46,20 @@ chat::Request ToolRequest() {
 TEST(OpenAIClientEncodeTest, ChatGolden) {
   auto j = EncodeChatRequest(ToolRequest(), {"gpt-4o", true});
   ASSERT_TRUE(j.ok()) << j.status().ToString();
-  EXPECT_EQ(
-      Dump(*j),
-      R"({"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},)"
-      R"({"role":"user","content":"weather in Paris?"},)"
-      R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
-      R"("function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
-      R"({"role":"tool","tool_call_id":"call_1","content":"18C"},)"
-      R"({"role":"user","content":[{"type":"text","text":"and this?"},{"type":"image_url",)"
-      R"("image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}],)"
-      R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":64,)"
-      R"("temperature":0.2,"top_p":0.5,"seed":7,"stop":["\n\n","END"],)"
-      R"("tools":[{"type":"function","function":{"name":"get_weather","description":)"
-      R"("Current weather","parameters":{"type":"object","properties":{"city":{"type":)"
-      R"("string"}}}}}],"tool_choice":{"type":"function","function":{"name":"get_weather"}},)"
-      R"("reasoning_effort":"low","logprobs":true,"top_logprobs":3})");
+  EXPECT_EQ(Dump(*j),
+            R"({"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},)"
+            R"({"role":"user","content":"weather in Paris?"},)"
+            R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+            R"("function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
+            R"({"role":"tool","tool_call_id":"call_1","content":"18C"},)"
+            R"({"role":"user","content":[{"type":"text","text":"and this?"},{"type":"image_url",)"
+            R"("image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}],)"
+            R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":64,)"
+            R"("temperature":0.2,"top_p":0.5,"seed":7,"stop":["\n\n","END"],)"
+            R"("tools":[{"type":"function","function":{"name":"get_weather","description":)"
+            R"("Current weather","parameters":{"type":"object","properties":{"city":{"type":)"
+            R"("string"}}}}}],"tool_choice":{"type":"function","function":{"name":"get_weather"}},)"
+            R"("reasoning_effort":"low","logprobs":true,"top_logprobs":3})");
 }
 
 TEST(OpenAIClientEncodeTest, RoundTripsThroughServerParser) {
@@ -251,8 +249,9 @@ TEST(OpenAIClientDecodeTest, ChatResponseLengthFilterAndLogprobs) {
 }
 
 TEST(OpenAIClientDecodeTest, MalformedResponsesAreDataLoss) {
-  for (const char* body : {"", "{", "[]", R"({"choices":[]})", R"({"choices":[{"message":{"content":5}}]})",
-                           R"({"choices":[{"message":{"tool_calls":"x"}}]})"}) {
+  for (const char* body :
+       {"", "{", "[]", R"({"choices":[]})", R"({"choices":[{"message":{"content":5}}]})",
+        R"({"choices":[{"message":{"tool_calls":"x"}}]})"}) {
     auto c = DecodeChatResponse(body);
     ASSERT_FALSE(c.ok()) << body;
     EXPECT_EQ(c.status().code(), StatusCode::kDataLoss) << body;
@@ -306,8 +305,9 @@ TEST(OpenAIClientStreamTest, ContentToolCallsUsageAndDone) {
 
 TEST(OpenAIClientStreamTest, ReasoningDeltasAndMissingDone) {
   ChatStreamDecoder d;
-  auto out = FeedAll(d, {R"({"choices":[{"index":0,"delta":{"reasoning_content":"hmm"}}]})",
-                         R"({"choices":[{"index":0,"delta":{"content":"4"},"finish_reason":"length"}]})"});
+  auto out =
+      FeedAll(d, {R"({"choices":[{"index":0,"delta":{"reasoning_content":"hmm"}}]})",
+                  R"({"choices":[{"index":0,"delta":{"content":"4"},"finish_reason":"length"}]})"});
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].thinking, "hmm");
   EXPECT_EQ(out[1].content, "4");
@@ -332,17 +332,20 @@ TEST(OpenAIClientStreamTest, TruncatedAndMalformedStreams) {
   EXPECT_NE(s.message().find("openai"), std::string::npos);
 
   ChatStreamDecoder err;
-  s = err.Feed(R"({"error":{"message":"The server had an error","type":"server_error","code":null}})",
-               ignored);
+  s = err.Feed(
+      R"({"error":{"message":"The server had an error","type":"server_error","code":null}})",
+      ignored);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_NE(s.message().find("The server had an error"), std::string::npos);
 }
 
 TEST(OpenAIClientStreamTest, CompletionStream) {
   ChatStreamDecoder d(ChatStreamDecoder::Endpoint::kCompletion);
-  auto out = FeedAll(d, {R"({"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"text":"  return","index":0,"logprobs":null,"finish_reason":null}]})",
-                         R"({"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"text":" a + b","index":0,"logprobs":null,"finish_reason":"stop"}]})",
-                         "[DONE]"});
+  auto out = FeedAll(
+      d,
+      {R"({"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"text":"  return","index":0,"logprobs":null,"finish_reason":null}]})",
+       R"({"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"text":" a + b","index":0,"logprobs":null,"finish_reason":"stop"}]})",
+       "[DONE]"});
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].content + out[1].content, "  return a + b");
   EXPECT_TRUE(out[2].done);
@@ -379,32 +382,36 @@ TEST(OpenAIClientDecodeTest, EmbeddingsFloatAndBase64) {
                                     R"(","index":0}]})");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->embeddings[0], v);
-  EXPECT_EQ(DecodeEmbeddingsResponse(R"({"data":[{"embedding":"AAA=","index":0}]})").status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(
+      DecodeEmbeddingsResponse(R"({"data":[{"embedding":"AAA=","index":0}]})").status().code(),
+      StatusCode::kDataLoss);
   EXPECT_EQ(DecodeEmbeddingsResponse(R"({"data":[{"embedding":[1],"index":3}]})").status().code(),
             StatusCode::kDataLoss);
 }
 
 TEST(OpenAIClientErrorTest, StatusCodesKindsAndRetryAfter) {
-  Status s = DecodeError(400,
-                         R"({"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})",
-                         "");
+  Status s = DecodeError(
+      400,
+      R"({"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})",
+      "");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.upstream().http_status, 400);
   EXPECT_EQ(s.upstream().kind, "context_length");
   EXPECT_EQ(s.upstream().retry_after_ms, -1);
   EXPECT_NE(s.message().find("maximum context length is 128000"), std::string::npos);
 
-  s = DecodeError(429,
-                  R"({"error":{"message":"Rate limit reached for gpt-4o","type":"requests","param":null,"code":"rate_limit_exceeded"}})",
-                  "20");
+  s = DecodeError(
+      429,
+      R"({"error":{"message":"Rate limit reached for gpt-4o","type":"requests","param":null,"code":"rate_limit_exceeded"}})",
+      "20");
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.upstream().kind, "rate_limit");
   EXPECT_EQ(s.upstream().retry_after_ms, 20000);
 
-  s = DecodeError(400,
-                  R"({"error":{"message":"Your request was rejected by our safety system.","type":"invalid_request_error","code":"content_policy_violation"}})",
-                  "");
+  s = DecodeError(
+      400,
+      R"({"error":{"message":"Your request was rejected by our safety system.","type":"invalid_request_error","code":"content_policy_violation"}})",
+      "");
   EXPECT_EQ(s.upstream().kind, "content_policy");
 
   EXPECT_EQ(DecodeError(401, R"({"error":{"message":"Incorrect API key provided"}})", "").code(),
@@ -418,9 +425,15 @@ TEST(OpenAIClientErrorTest, StatusCodesKindsAndRetryAfter) {
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_NE(s.message().find("<html>Bad gateway</html>"), std::string::npos);
   // vLLM's flat error object and llama-server's context error.
-  s = DecodeError(400, R"({"object":"error","message":"This model's maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400})", "");
+  s = DecodeError(
+      400,
+      R"({"object":"error","message":"This model's maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400})",
+      "");
   EXPECT_EQ(s.upstream().kind, "context_length");
-  s = DecodeError(400, R"({"error":{"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}})", "");
+  s = DecodeError(
+      400,
+      R"({"error":{"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}})",
+      "");
   EXPECT_EQ(s.upstream().kind, "context_length");
 }
 

@@ -162,7 +162,8 @@ Status MessageStreamDecoder::Feed(std::string_view event, std::string_view data,
         b.id = rd.String(*cb, "id");
         b.name = rd.String(*cb, "name");
         // The input usually starts as {} and arrives as input_json_delta; keep a non-empty one.
-        if (const OrderedJson* input = rd.Object(*cb, "input"); input != nullptr && !input->empty()) {
+        if (const OrderedJson* input = rd.Object(*cb, "input");
+            input != nullptr && !input->empty()) {
           b.json = Dump(*input);
         }
       }

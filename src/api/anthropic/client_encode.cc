@@ -16,9 +16,10 @@ int64_t ThinkingBudget(const chat::ThinkSetting& t) {
 }
 
 OrderedJson ImageBlock(const std::string& bytes) {
-  return {{"type", "image"},
-          {"source",
-           {{"type", "base64"}, {"media_type", ImageMimeType(bytes)}, {"data", Base64Encode(bytes)}}}};
+  return {
+      {"type", "image"},
+      {"source",
+       {{"type", "base64"}, {"media_type", ImageMimeType(bytes)}, {"data", Base64Encode(bytes)}}}};
 }
 
 // One wire message being built: role and its blocks.
@@ -80,9 +81,8 @@ Result<OrderedJson> Messages(const chat::Request& r, std::string* system) {
         }
         Append(turns, "assistant", std::move(blocks));
       } else if (m.role == "tool") {
-        OrderedJson block = {{"type", "tool_result"},
-                             {"tool_use_id", m.tool_call_id},
-                             {"content", m.content}};
+        OrderedJson block = {
+            {"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.content}};
         Append(turns, "user", OrderedJson::array({std::move(block)}));
       } else {
         return Unsupported(field + ".role \"" + m.role + "\"", kProvider);

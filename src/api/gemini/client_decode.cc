@@ -42,7 +42,8 @@ bool ReadResponse(UpstreamReader& rd, const OrderedJson& j, chat::Chunk& delta, 
   if (const OrderedJson* u = rd.Object(j, "usageMetadata")) {
     done.usage.prompt_tokens = Clamp32(rd.Int(*u, "promptTokenCount"));
     done.usage.completion_tokens =
-        Clamp32(rd.Int(*u, "candidatesTokenCount") + rd.Int(*u, "thoughtsTokenCount"));
+        Clamp32(static_cast<int64_t>(Clamp32(rd.Int(*u, "candidatesTokenCount"))) +
+                Clamp32(rd.Int(*u, "thoughtsTokenCount")));
     done.usage.cached_tokens = Clamp32(rd.Int(*u, "cachedContentTokenCount"));
   }
   const OrderedJson* candidates = rd.Array(j, "candidates");
@@ -50,7 +51,8 @@ bool ReadResponse(UpstreamReader& rd, const OrderedJson& j, chat::Chunk& delta, 
     if (const OrderedJson* fb = rd.Object(j, "promptFeedback")) {
       if (const std::string block = rd.String(*fb, "blockReason"); !block.empty()) {
         done.done_reason = chat::DoneReason::kError;
-        done.error = ContentPolicyStop(kProvider, "the prompt was blocked (blockReason " + block + ")");
+        done.error =
+            ContentPolicyStop(kProvider, "the prompt was blocked (blockReason " + block + ")");
         return true;
       }
     }
@@ -153,7 +155,8 @@ Status DecodeError(int http_status, std::string_view body, std::string_view retr
   const OrderedJson* s = rd.Get(*err, "status");
   const std::string status = s != nullptr && s->is_string() ? s->get<std::string>() : "";
   if (retry_ms < 0) {
-    if (const OrderedJson* details = rd.Get(*err, "details"); details != nullptr && details->is_array()) {
+    if (const OrderedJson* details = rd.Get(*err, "details");
+        details != nullptr && details->is_array()) {
       for (const auto& d : *details) {
         const OrderedJson* delay = rd.Get(d, "retryDelay");
         if (delay == nullptr || !delay->is_string()) continue;
@@ -172,7 +175,8 @@ Status DecodeError(int http_status, std::string_view body, std::string_view retr
       (lower.find("exceeds") != std::string::npos || lower.find("too long") != std::string::npos ||
        lower.find("limit") != std::string::npos)) {
     kind = "context_length";
-  } else if (lower.find("safety") != std::string::npos || lower.find("blocked") != std::string::npos) {
+  } else if (lower.find("safety") != std::string::npos ||
+             lower.find("blocked") != std::string::npos) {
     kind = "content_policy";
   }
   return UpstreamError(kProvider, http_status, message.empty() ? status : message, std::move(kind),

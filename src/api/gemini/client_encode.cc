@@ -76,9 +76,10 @@ Result<OrderedJson> Contents(const chat::Request& r, std::string* system) {
         if (response.is_discarded() || !response.is_object()) {
           response = {{"result", m.content}};
         }
-        Append(turns, "user",
-               OrderedJson::array(
-                   {{{"functionResponse", {{"name", m.tool_name}, {"response", std::move(response)}}}}}));
+        Append(
+            turns, "user",
+            OrderedJson::array({{{"functionResponse",
+                                  {{"name", m.tool_name}, {"response", std::move(response)}}}}}));
       } else {
         return Unsupported(field + ".role \"" + m.role + "\"", kProvider);
       }
@@ -200,7 +201,8 @@ Result<OrderedJson> EncodeGenerateContentRequest(const chat::Request& r, const C
 
 Result<OrderedJson> EncodeBatchEmbedRequest(const chat::EmbedRequest& r, const ClientOptions& o) {
   for (const auto& [name, value] : r.options) {
-    if (!IsIgnoredRemoteOption(name)) return Unsupported("option " + name + " on embeddings", kProvider);
+    if (!IsIgnoredRemoteOption(name))
+      return Unsupported("option " + name + " on embeddings", kProvider);
   }
   if (r.inputs.empty()) return InvalidArgument("input must not be empty");
   OrderedJson requests = OrderedJson::array();

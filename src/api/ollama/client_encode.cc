@@ -8,7 +8,7 @@ constexpr char kProvider[] = "ollama";
 
 OrderedJson KeepAliveJson(std::chrono::nanoseconds d) {
   const int64_t ns = d.count();
-  if (ns < 0) return -1;  // forever
+  if (ns < 0) return -1;                             // forever
   if (ns % 1000000000 == 0) return ns / 1000000000;  // seconds
   return std::to_string(ns) + "ns";
 }
@@ -111,10 +111,9 @@ Result<OrderedJson> EncodeChatRequest(const chat::Request& r, const ClientOption
         for (size_t k = 0; k < m.tool_calls.size(); ++k) {
           const chat::ToolCall& c = m.tool_calls[k];
           HEARTH_ASSIGN_OR_RETURN(
-              OrderedJson args,
-              JsonObjectField(c.arguments_json.empty() ? "{}" : c.arguments_json,
-                              "messages[" + std::to_string(i) + "].tool_calls[" +
-                                  std::to_string(k) + "].arguments"));
+              OrderedJson args, JsonObjectField(c.arguments_json.empty() ? "{}" : c.arguments_json,
+                                                "messages[" + std::to_string(i) + "].tool_calls[" +
+                                                    std::to_string(k) + "].arguments"));
           OrderedJson call;
           if (!c.id.empty()) call["id"] = c.id;
           call["function"] = {{"name", c.name}, {"arguments", std::move(args)}};

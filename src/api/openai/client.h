@@ -89,9 +89,9 @@ class ChatStreamDecoder {
   void EmitDone(std::vector<chat::Chunk>& out);
 
   Endpoint endpoint_;
-  bool finished_ = false;  // finish_reason seen
-  bool done_ = false;      // done chunk emitted
-  chat::Chunk final_;      // done-only fields gathered so far
+  bool finished_ = false;                               // finish_reason seen
+  bool done_ = false;                                   // done chunk emitted
+  chat::Chunk final_;                                   // done-only fields gathered so far
   std::vector<std::pair<int64_t, PartialCall>> calls_;  // by stream index
 };
 

@@ -10,9 +10,7 @@ namespace {
 
 constexpr char kProvider[] = "openai";
 
-int32_t Clamp32(int64_t v) {
-  return static_cast<int32_t>(std::clamp<int64_t>(v, 0, INT32_MAX));
-}
+int32_t Clamp32(int64_t v) { return static_cast<int32_t>(std::clamp<int64_t>(v, 0, INT32_MAX)); }
 
 void ReadUsage(UpstreamReader& rd, const OrderedJson& u, chat::Usage& out) {
   out.prompt_tokens = Clamp32(rd.Int(u, "prompt_tokens"));
@@ -208,8 +206,8 @@ Result<chat::EmbedResult> DecodeEmbeddingsResponse(std::string_view body) {
     out.embeddings.resize(data->size());
     for (size_t i = 0; i < data->size() && rd.ok(); ++i) {
       const OrderedJson& item = (*data)[i];
-      const int64_t index = rd.Get(item, "index") != nullptr ? rd.Int(item, "index")
-                                                             : static_cast<int64_t>(i);
+      const int64_t index =
+          rd.Get(item, "index") != nullptr ? rd.Int(item, "index") : static_cast<int64_t>(i);
       if (index < 0 || static_cast<size_t>(index) >= seen.size() || seen[index]) {
         rd.Fail("data[" + std::to_string(i) + "].index out of range or repeated");
         break;
@@ -271,8 +269,8 @@ void ChatStreamDecoder::EmitDone(std::vector<chat::Chunk>& out) {
 Status ChatStreamDecoder::Feed(std::string_view data, std::vector<chat::Chunk>& out) {
   if (done_) return Status::Ok();
   std::string_view trimmed = data;
-  while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\r' ||
-                              trimmed.back() == '\n')) {
+  while (!trimmed.empty() &&
+         (trimmed.back() == ' ' || trimmed.back() == '\r' || trimmed.back() == '\n')) {
     trimmed.remove_suffix(1);
   }
   while (!trimmed.empty() && trimmed.front() == ' ') trimmed.remove_prefix(1);

@@ -93,7 +93,8 @@ Result<OrderedJson> Messages(const chat::Request& r, const ClientOptions& o) {
   HEARTH_ASSIGN_OR_RETURN(std::vector<chat::Message> messages,
                           ResolveToolCallIds(r.messages, kProvider));
   const int carrier = ImageCarrier(messages);
-  if (!r.images.empty() && carrier < 0) return Unsupported("images without a user message", kProvider);
+  if (!r.images.empty() && carrier < 0)
+    return Unsupported("images without a user message", kProvider);
   for (size_t i = 0; i < messages.size(); ++i) {
     const chat::Message& m = messages[i];
     OrderedJson msg;
@@ -102,7 +103,8 @@ Result<OrderedJson> Messages(const chat::Request& r, const ClientOptions& o) {
       msg["content"] = UserContent(
           m.content, static_cast<int>(i) == carrier ? r.images : std::vector<std::string>());
     } else if (m.role == "assistant") {
-      msg["content"] = m.content.empty() && !m.tool_calls.empty() ? OrderedJson() : OrderedJson(m.content);
+      msg["content"] =
+          m.content.empty() && !m.tool_calls.empty() ? OrderedJson() : OrderedJson(m.content);
       if (!m.thinking.empty() && o.sampling_extensions) msg["reasoning_content"] = m.thinking;
       if (!m.tool_calls.empty()) {
         OrderedJson calls = OrderedJson::array();
@@ -171,8 +173,9 @@ Status AddFormat(const chat::Request& r, OrderedJson& j) {
       break;
     case chat::OutputFormat::Kind::kJsonSchema: {
       HEARTH_ASSIGN_OR_RETURN(OrderedJson schema, JsonObjectField(r.format.text, "format"));
-      j["response_format"] = {{"type", "json_schema"},
-                              {"json_schema", {{"name", "response"}, {"schema", std::move(schema)}}}};
+      j["response_format"] = {
+          {"type", "json_schema"},
+          {"json_schema", {{"name", "response"}, {"schema", std::move(schema)}}}};
       break;
     }
   }
@@ -191,9 +194,9 @@ Result<OrderedJson> EncodeChatRequest(const chat::Request& r, const ClientOption
   HEARTH_RETURN_IF_ERROR(AddTools(r, j));
   HEARTH_RETURN_IF_ERROR(AddFormat(r, j));
   if (r.think.set) {
-    j["reasoning_effort"] = !r.think.enabled            ? std::string("none")
-                            : r.think.level.empty()     ? std::string("medium")
-                                                        : r.think.level;
+    j["reasoning_effort"] = !r.think.enabled        ? std::string("none")
+                            : r.think.level.empty() ? std::string("medium")
+                                                    : r.think.level;
   }
   if (r.logprobs) {
     j["logprobs"] = true;
@@ -226,7 +229,8 @@ Result<OrderedJson> EncodeCompletionRequest(const chat::Request& r, const Client
 
 Result<OrderedJson> EncodeEmbeddingsRequest(const chat::EmbedRequest& r, const ClientOptions& o) {
   for (const auto& [name, value] : r.options) {
-    if (!IsIgnoredRemoteOption(name)) return Unsupported("option " + name + " on embeddings", kProvider);
+    if (!IsIgnoredRemoteOption(name))
+      return Unsupported("option " + name + " on embeddings", kProvider);
   }
   if (r.inputs.empty()) return InvalidArgument("input must not be empty");
   OrderedJson j;
