@@ -96,6 +96,10 @@ struct Request {
 struct Usage {
   int32_t prompt_tokens = 0;      // prompt_eval_count
   int32_t completion_tokens = 0;  // eval_count
+  // Of prompt_tokens, how many an upstream served from its prompt cache (OpenAI's
+  // prompt_tokens_details.cached_tokens, Anthropic's cache_read_input_tokens, Gemini's
+  // cachedContentTokenCount); 0 when unknown or local.
+  int32_t cached_tokens = 0;
   std::chrono::nanoseconds total{0};
   std::chrono::nanoseconds load{0};
   std::chrono::nanoseconds prompt_eval{0};
