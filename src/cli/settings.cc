@@ -11,7 +11,7 @@
 #include <type_traits>
 
 #include "base/duration.h"
-#include "server/server.h"  // ParseHostPort
+#include "http/server.h"  // ParseHostPort
 
 namespace hearth::cli {
 namespace {
@@ -161,7 +161,7 @@ Result<ServeSettings> LoadServeSettings(const gateway::EnvLookup& env) {
   ServeSettings s;
 
   if (std::optional<std::string> v = r.Get("HEARTH_HOST")) {
-    Status st = server::ParseHostPort(*v, &s.host, &s.port);
+    Status st = http::ParseHostPort(*v, &s.host, &s.port);
     if (!st.ok()) return Reader::Bad("HEARTH_HOST", *v, st.message());
   }
   const std::string home = r.Home();
