@@ -60,6 +60,9 @@ struct Request {
   std::string system;             // overrides the model's SYSTEM
   std::string template_override;  // overrides the model's TEMPLATE (Ollama Go-template syntax)
   bool raw = false;               // the prompt goes to the model as is, no template
+  // Ollama's deprecated "context": the token ids of an earlier exchange (a previous done chunk's
+  // `context`), placed before the rendered prompt so the model continues from it. Not with raw.
+  std::vector<int32_t> context;
 
   std::vector<Tool> tools;
   ToolChoice tool_choice;
@@ -111,6 +114,11 @@ struct Chunk {
   bool truncated = false;               // the oldest messages were dropped to fit the context
   int32_t original_prompt_tokens = 0;   // when truncated: the prompt's size before dropping
   std::string model;                    // the resolved model name, e.g. "qwen2.5-coder:1.5b"
+  // kGenerate without raw (Ollama's "context"): the token ids of the prompt as the model saw it
+  // (request.context included) followed by the generated tokens (a final end-of-generation token
+  // left out; tokens of a matched stop string kept: the model produced them). Send it back as
+  // Request::context to continue. Empty for chat and raw requests and for backends without it.
+  std::vector<int32_t> context;
 };
 
 // Receives the chunks of one request, on a backend thread. Returning false cancels the request

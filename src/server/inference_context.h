@@ -34,5 +34,6 @@ using InferenceContextPtr = std::shared_ptr<const InferenceContext>;
 void AddOllamaInferenceRoutes(Router& router, const InferenceContextPtr& ctx);
 void AddOpenAIRoutes(Router& router, const InferenceContextPtr& ctx);
 void AddAnthropicRoutes(Router& router, const InferenceContextPtr& ctx);
+void AddResponsesRoutes(Router& router, const InferenceContextPtr& ctx);
 
 }  // namespace hearth::server

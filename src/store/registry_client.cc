@@ -40,7 +40,7 @@ Result<std::string> FetchManifestOnce(RegistrySession& session, const ModelName&
   }
   if (r->status != 200) {
     std::string msg = what + ": GET " + req.url + ": " + internal::DescribeHttpError(*r);
-    return r->status >= 500 || r->status == 429 ? internal::Unavailable(msg)
+    return r->status >= 500 || r->status == 429 ? Unavailable(msg)
                                                 : FailedPrecondition(msg);
   }
   return std::move(r->body);

@@ -17,7 +17,6 @@ namespace hearth::store {
 namespace {
 
 using internal::RegistrySession;
-using internal::Unavailable;
 
 class ReadFd {
  public:
