@@ -232,6 +232,7 @@ void FoldChunk(chat::Chunk& acc, chat::Chunk&& chunk) {
     acc.truncated = chunk.truncated;
     acc.original_prompt_tokens = chunk.original_prompt_tokens;
     acc.model = chunk.model;
+    acc.context = std::move(chunk.context);
   }
 }
 

@@ -54,6 +54,19 @@ class Backend {
   // is the api layer's business: it sees keep_alive and the empty input).
   virtual Status Generate(Request request, ChunkSink sink) = 0;
 
+  // The number of prompt tokens `request` would take if Generate ran it: the prompt rendered
+  // exactly as Generate renders it (template, system, tools, tool_choice, think) and tokenized
+  // with the model's tokenizer, with nothing dropped to fit the context (a prompt too long to run
+  // is still counted) and nothing generated. Blocking; call from a worker thread. It may load the
+  // model (the local scheduler does, with the request's keep_alive, as Generate). Errors as
+  // Generate (NotFound, InvalidArgument for what the model cannot render, ResourceExhausted,
+  // ...); InvalidArgument for an empty input. The default says the backend cannot count
+  // (FailedPrecondition): a remote backend without a counting endpoint keeps it.
+  virtual Result<int32_t> CountTokens(Request request) {
+    (void)request;
+    return Status(StatusCode::kFailedPrecondition, "this backend cannot count tokens");
+  }
+
   // Embeds every input (blocking; call from a worker thread). Errors as Generate; which models
   // may embed follows Ollama (the local scheduler's header says).
   virtual Result<EmbedResult> Embed(EmbedRequest request) = 0;

@@ -68,6 +68,9 @@ struct Request {
   std::string system;             // overrides the model's SYSTEM
   std::string template_override;  // overrides the model's TEMPLATE (Ollama Go-template syntax)
   bool raw = false;               // the prompt goes to the model as is, no template
+  // Ollama's deprecated "context": the token ids of an earlier exchange (a previous done chunk's
+  // `context`), placed before the rendered prompt so the model continues from it. Not with raw.
+  std::vector<int32_t> context;
 
   std::vector<Tool> tools;
   ToolChoice tool_choice;
@@ -133,6 +136,11 @@ struct Chunk {
   std::string backend;     // "local" or the provider name
   std::string deployment;  // the deployment id ("" outside model groups)
   int32_t attempts = 0;
+  // kGenerate without raw (Ollama's "context"): the token ids of the prompt as the model saw it
+  // (request.context included) followed by the generated tokens (a final end-of-generation token
+  // left out; tokens of a matched stop string kept: the model produced them). Send it back as
+  // Request::context to continue. Empty for chat and raw requests and for backends without it.
+  std::vector<int32_t> context;
 };
 
 // Receives the chunks of one request, on a backend thread. Returning false cancels the request

@@ -87,15 +87,44 @@ Status CheckCapabilities(const ModelPrompting& m, const gotmpl::OllamaTemplate* 
   return Status();
 }
 
+// Ollama's "context": the earlier exchange's token ids go before the rendered prompt, whose own
+// leading BOS is dropped (the context starts with one already).
+Status PrependContext(const engine::Model& model, const std::vector<int32_t>& context, Prompt* p) {
+  const int32_t vocab = model.info().vocab_size;
+  for (size_t i = 0; i < context.size(); ++i) {
+    if (context[i] < 0 || context[i] >= vocab) {
+      return InvalidArgument("invalid value for field 'context[" + std::to_string(i) +
+                             "]': token id " + std::to_string(context[i]) +
+                             " is outside the model's vocabulary of " + std::to_string(vocab) +
+                             " tokens");
+    }
+  }
+  const engine::Token bos = model.info().bos.id;
+  size_t skip = 0;
+  if (bos >= 0 && !p->tokens.empty() && p->tokens.front() == bos) skip = 1;
+  std::vector<engine::Token> tokens(context.begin(), context.end());
+  tokens.insert(tokens.end(), p->tokens.begin() + static_cast<std::ptrdiff_t>(skip),
+                p->tokens.end());
+  p->tokens = std::move(tokens);
+  if (!p->text.empty()) p->text = model.Detokenize(context, /*special=*/true) + p->text;
+  return Status();
+}
+
 Result<Prompt> BuildGenerate(const ModelPrompting& m, const gotmpl::OllamaTemplate* go,
                              const chat::Request& r, int32_t n_ctx, Rendered* extras) {
   Prompt p;
   const engine::Model& model = *m.model;
+  if (r.raw && !r.context.empty()) {
+    return InvalidArgument("raw mode does not support template, system, or context");
+  }
+  // As Ollama: with a context the model's MESSAGEs are already in it.
+  static const std::vector<chat::Message> kNoMessages;
+  const std::vector<chat::Message>& model_messages = r.context.empty() ? m.messages : kNoMessages;
   if (!r.suffix.empty()) {
     if (r.raw) return InvalidArgument("raw mode does not support suffix");
     if (go != nullptr && HasCap(*go, "insert")) {
       HEARTH_ASSIGN_OR_RETURN(p.text, go->Execute(gotmpl::GenerateInput(r.prompt, r.suffix, r.system,
-                                                                      m.system, m.messages)));
+                                                                      m.system, model_messages)));
       p.tokens = model.Tokenize(p.text, true, true);
     } else if (go == nullptr && model.info().capabilities.insert) {
       HEARTH_ASSIGN_OR_RETURN(p.tokens, model.FimPrompt(r.prompt, r.suffix));
@@ -106,7 +135,8 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const gotmpl::OllamaTempla
     p.text = r.prompt;
     p.tokens = model.Tokenize(p.text, true, true);
   } else if (go != nullptr) {
-    auto text = go->Execute(gotmpl::GenerateInput(r.prompt, "", r.system, m.system, m.messages));
+    auto text =
+        go->Execute(gotmpl::GenerateInput(r.prompt, "", r.system, m.system, model_messages));
     if (!text.ok()) return text.status().WithContext("template");
     p.text = std::move(text).value();
     p.tokens = model.Tokenize(p.text, true, true);
@@ -114,11 +144,13 @@ Result<Prompt> BuildGenerate(const ModelPrompting& m, const gotmpl::OllamaTempla
     p.text = r.prompt;  // Ollama's default template: {{ .Prompt }}
     p.tokens = model.Tokenize(p.text, true, true);
   } else {
-    gotmpl::TemplateInput in = gotmpl::GenerateInput(r.prompt, "", r.system, m.system, m.messages);
+    gotmpl::TemplateInput in =
+        gotmpl::GenerateInput(r.prompt, "", r.system, m.system, model_messages);
     HEARTH_ASSIGN_OR_RETURN(*extras, RenderMessages(m, nullptr, r, in.messages));
     p.text = extras->text;
     p.tokens = model.Tokenize(p.text, true, true);
   }
+  if (!r.context.empty()) HEARTH_RETURN_IF_ERROR(PrependContext(model, r.context, &p));
   p.original_tokens = static_cast<int32_t>(p.tokens.size());
   // A generate prompt has no messages to drop: too long is an error whatever `truncate` says.
   if (static_cast<int64_t>(p.tokens.size()) > n_ctx - 1) return TooLong(p.tokens.size(), n_ctx);
@@ -262,6 +294,9 @@ Result<Prompt> BuildPrompt(const ModelPrompting& m, const chat::Request& request
                                    : m.go_template   ? &*m.go_template
                                                      : nullptr;
   HEARTH_RETURN_IF_ERROR(CheckCapabilities(m, go, request));
+  if (request.kind == chat::RequestKind::kChat && !request.context.empty()) {
+    return InvalidArgument("context is only supported by generate requests");
+  }
   Rendered extras;
   Result<Prompt> p = request.kind == chat::RequestKind::kChat
                          ? BuildChat(m, go, request, n_ctx, &extras)

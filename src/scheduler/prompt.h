@@ -7,6 +7,9 @@
 //              .Suffix, else the model's FIM tokens (Model::FimPrompt), else InvalidArgument;
 //              otherwise the prompt as a user message (request system > model SYSTEM)
 // `template_override` replaces the model's template (Go syntax, as Ollama's "template" field).
+// kGenerate `context` (Ollama's token ids of an earlier exchange) goes before the rendered prompt
+// (whose own leading BOS is dropped) and leaves out the model's MESSAGEs, as Ollama does; an id
+// outside the vocabulary, a context with raw, or one on a kChat request is InvalidArgument.
 // A prompt that does not fit the context is never cut silently: with truncate=false it is
 // InvalidArgument "prompt is N tokens, context is M"; with truncate=true (kChat only) the oldest
 // non-system messages are dropped (the system messages and the last user message stay) and the

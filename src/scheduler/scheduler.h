@@ -71,6 +71,9 @@ class Scheduler final : public Backend {
   Scheduler& operator=(const Scheduler&) = delete;
 
   Status Generate(chat::Request request, chat::ChunkSink sink) override;
+  // Loads the model as Generate would (same keep_alive, queue and context rules), renders and
+  // tokenizes the prompt with no context limit, and releases the model.
+  Result<int32_t> CountTokens(chat::Request request) override;
   // Embeds on the model loaded as for Generate (same keep_alive, max loaded, queue and context
   // rules), through an engine::Embedder kept with the loaded model, created by its first Embed
   // (its creation counts as load time) and re-created when a request's num_ctx (as for Generate:

@@ -1,6 +1,7 @@
 // Scheduler: loading a model (LoadLocked) and serving requests on it (Generate, Embed).
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "scheduler/context_policy.h"
@@ -60,6 +61,10 @@ struct Stream {
   std::chrono::nanoseconds keep_alive{0};
   // Log-probabilities of tokens whose text has not reached a chunk yet (engine thread only).
   std::vector<chat::TokenLogprob> logprobs;
+  // kGenerate without raw: the prompt's tokens, the start of the done chunk's `context`.
+  bool with_context = false;
+  std::vector<engine::Token> prompt_tokens;
+  engine::ModelPtr model_ptr;  // to tell an end-of-generation token
 };
 
 bool EmptyInput(const chat::Request& r) {
@@ -252,6 +257,13 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     ++stats_.truncations;
   }
 
+  auto stream = std::make_shared<Stream>();
+  if (request.kind == chat::RequestKind::kGenerate && !request.raw) {
+    stream->with_context = true;
+    stream->prompt_tokens = prompt->tokens;
+    stream->model_ptr = lease.prompting->model;
+  }
+
   engine::GenerateRequest g;
   g.prompt = std::move(prompt->tokens);
   g.options = merged.generation;
@@ -266,7 +278,6 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
   g.top_logprobs = request.logprobs ? request.top_logprobs : 0;
   g.cancel = request.cancel;
 
-  auto stream = std::make_shared<Stream>();
   stream->sink = std::move(sink);
   stream->parser = std::move(prompt->parser);
   stream->model = name;
@@ -307,6 +318,12 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     f.usage.eval = c.eval_duration;
     f.usage.load = stream->load;
     f.usage.total = Clock::now() - stream->start;
+    if (stream->with_context) {
+      std::vector<engine::Token>& tokens = c.tokens;
+      if (!tokens.empty() && stream->model_ptr->IsEndOfGeneration(tokens.back())) tokens.pop_back();
+      f.context = std::move(stream->prompt_tokens);
+      f.context.insert(f.context.end(), tokens.begin(), tokens.end());
+    }
     // Release first: once the client sees done, keep_alive 0 has taken effect.
     Release(entry, stream->keep_alive);
     stream->sink(std::move(f));
@@ -317,6 +334,35 @@ Status Scheduler::Generate(chat::Request request, chat::ChunkSink sink) {
     return s;
   }
   return Status();
+}
+
+Result<int32_t> Scheduler::CountTokens(chat::Request request) {
+  if (EmptyInput(request)) {
+    return InvalidArgument(request.kind == chat::RequestKind::kChat ? "no messages to count"
+                                                                     : "no prompt to count");
+  }
+  HEARTH_ASSIGN_OR_RETURN(store::ResolvedModel resolved, ResolveName(request.model));
+  HEARTH_ASSIGN_OR_RETURN(MergedOptions merged,
+                          MergeOptions(resolved.params_json, request.options));
+  const std::chrono::nanoseconds keep_alive =
+      request.keep_alive.value_or(options_.default_keep_alive);
+  LoadSettings load = merged.load;
+  if (load.num_ctx <= 0) load.num_ctx = options_.default_context;
+  HEARTH_RETURN_IF_ERROR(CheckGenerates(resolved, request));
+  std::chrono::nanoseconds load_time{0};
+  HEARTH_ASSIGN_OR_RETURN(Lease lease, Acquire(resolved, load, request.cancel, load_time));
+  if (!lease.engine) {
+    Release(lease.entry, keep_alive);
+    return NotGenerating(request);
+  }
+  // No context limit: the whole prompt is counted, never truncated.
+  Result<int32_t> count = [&]() -> Result<int32_t> {
+    auto prompt = BuildPrompt(*lease.prompting, request, std::numeric_limits<int32_t>::max());
+    if (!prompt.ok()) return prompt.status();
+    return static_cast<int32_t>(prompt->tokens.size());
+  }();  // the prompt (and its parser) is gone before the model may unload
+  Release(lease.entry, keep_alive);
+  return count;
 }
 
 }  // namespace hearth::scheduler

@@ -34,5 +34,6 @@ using InferenceContextPtr = std::shared_ptr<const InferenceContext>;
 void AddOllamaInferenceRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
 void AddOpenAIRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
 void AddAnthropicRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
+void AddResponsesRoutes(http::RouteTable& router, const InferenceContextPtr& ctx);
 
 }  // namespace hearth::server

@@ -38,6 +38,7 @@ void AddInferenceRoutes(http::RouteTable& router, InferenceRoutesOptions options
   AddOllamaInferenceRoutes(router, ctx);
   AddOpenAIRoutes(router, ctx);
   AddAnthropicRoutes(router, ctx);
+  AddResponsesRoutes(router, ctx);
 }
 
 }  // namespace hearth::server

@@ -1,8 +1,10 @@
 #pragma once
 // The inference endpoints of `hearth serve`, served by a chat::Backend: Ollama's
 // /api/generate, /api/chat, /api/embed, /api/embeddings, /api/ps; OpenAI's /v1/chat/completions,
-// /v1/completions, /v1/embeddings, /v1/models[/{id}]; Anthropic's /v1/messages. Wire JSON is
-// converted by api/ (ollama, openai, anthropic); this layer only moves bytes:
+// /v1/completions, /v1/embeddings, /v1/models[/{id}] (the id answered as the client wrote it),
+// /v1/responses (stateless, typed SSE events); Anthropic's /v1/messages and
+// /v1/messages/count_tokens (Backend::CountTokens). Wire JSON is converted by api/ (ollama,
+// openai, anthropic); this layer only moves bytes:
 //   - errors before any output get an HTTP status from the Status code (400 bad field, 404 unknown
 //     model, 503 queue full, ...) and the dialect's error body ({"error":"..."} on /api, OpenAI's
 //     error object on /v1, Anthropic's on /v1/messages);

@@ -1,4 +1,4 @@
-// Anthropic's Messages endpoint: POST /v1/messages.
+// Anthropic's Messages endpoints: POST /v1/messages and /v1/messages/count_tokens.
 #include "api/anthropic/anthropic.h"
 #include "server/inference_context.h"
 #include "server/inference_run.h"
@@ -45,10 +45,33 @@ void Messages(const InferenceContextPtr& ctx, const http::CallPtr& call) {
   RunGenerate(ctx->backend(), call, std::move(parsed->request), parsed->stream, std::move(w));
 }
 
+// Counts the prompt's tokens through the backend (which renders it as /v1/messages would).
+void CountTokens(const InferenceContextPtr& ctx, const http::CallPtr& call) {
+  auto body = JsonBody::Parse(call->request().body);
+  if (!body.ok()) {
+    call->Respond(AnthropicError(body.status()));
+    return;
+  }
+  auto request = anthropic::ParseCountTokens(body->json());
+  if (!request.ok()) {
+    call->Respond(AnthropicError(request.status()));
+    return;
+  }
+  request->cancel = call->cancel();
+  auto count = ctx->backend()->CountTokens(std::move(*request));
+  if (!count.ok()) {
+    call->Respond(AnthropicError(count.status()));
+    return;
+  }
+  call->Respond(http::Response::Json(200, anthropic::CountTokensJson(*count)));
+}
+
 }  // namespace
 
 void AddAnthropicRoutes(http::RouteTable& router, const InferenceContextPtr& ctx) {
   router.Add("POST", "/v1/messages", [ctx](const http::CallPtr& c) { Messages(ctx, c); });
+  router.Add("POST", "/v1/messages/count_tokens",
+             [ctx](const http::CallPtr& c) { CountTokens(ctx, c); });
 }
 
 }  // namespace hearth::server

@@ -100,8 +100,9 @@ void Model(const InferenceContextPtr& ctx, const http::CallPtr& call) {
   if (!call->Param("host").empty()) id = call->Param("host") + "/" + id;
   if (!id.empty()) id += "/";
   id += call->Param("model");
-  for (const auto& m : ListModels(*ctx)) {
+  for (auto& m : ListModels(*ctx)) {
     if (m.id == id || m.id == id + ":latest") {
+      m.id = id;  // as Ollama: the name the client asked for ("m", not "m:latest")
       call->Respond(http::Response::Json(200, openai::ModelJson(m)));
       return;
     }

@@ -68,6 +68,40 @@ TEST(AnthropicParseTest, Errors) {
       "invalid value for field 'tool_choice': \"any\" needs at least one tool");
 }
 
+TEST(AnthropicParseTest, CountTokensNeedsNoMaxTokens) {
+  auto r = ParseCountTokens(J(R"({"model":"m","system":[{"type":"text","text":"be brief"}],
+      "messages":[{"role":"user","content":"Hi"}],"temperature":0.5,"stop_sequences":["x"],
+      "tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"},
+      "thinking":{"type":"disabled"}})"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->kind, chat::RequestKind::kChat);
+  EXPECT_EQ(r->model, "m");
+  ASSERT_EQ(r->messages.size(), 2u);
+  EXPECT_EQ(r->messages[0].role, "system");
+  EXPECT_EQ(r->messages[0].content, "be brief");
+  EXPECT_EQ(r->messages[1].content, "Hi");
+  ASSERT_EQ(r->tools.size(), 1u);
+  EXPECT_EQ(r->tool_choice.mode, chat::ToolChoice::Mode::kRequired);
+  EXPECT_TRUE(r->think.set && !r->think.enabled);
+  EXPECT_TRUE(r->options.empty());  // sampling changes nothing in the prompt
+  // max_tokens may come along; counting ignores it.
+  EXPECT_TRUE(
+      ParseCountTokens(J(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]})"))
+          .ok());
+  EXPECT_EQ(ParseCountTokens(J(R"({"model":"m"})")).status().message(),
+            "missing field 'messages'");
+  EXPECT_EQ(ParseCountTokens(J(R"({"messages":[{"role":"user","content":"x"}]})"))
+                .status()
+                .message(),
+            "missing field 'model'");
+  EXPECT_EQ(
+      ParseCountTokens(J(R"({"model":"m","system":7,"messages":[{"role":"user","content":"x"}]})"))
+          .status()
+          .message(),
+      "invalid type for field 'system': expected string or array, got number");
+  EXPECT_EQ(CountTokensJson(42), R"({"input_tokens":42})");
+}
+
 TEST(AnthropicResponseTest, StreamEventsGolden) {
   MessageStream s("msg_1", "m");
   chat::Chunk a;

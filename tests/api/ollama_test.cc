@@ -46,6 +46,37 @@ TEST(OllamaParseTest, GenerateFieldsAndDefaults) {
     EXPECT_NE(name, "mirostat");
   }
   EXPECT_EQ(stops, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.context, (std::vector<int32_t>{1, 2}));
+}
+
+TEST(OllamaParseTest, GenerateContextIds) {
+  auto p = ParseGenerate(J(R"({"model":"m","prompt":"p","context":[0,2147483647,15]})"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->request.context, (std::vector<int32_t>{0, 2147483647, 15}));
+  struct Case {
+    const char* body;
+    const char* error;
+  } cases[] = {
+      {R"({"model":"m","context":"1,2"})",
+       "invalid type for field 'context': expected array, got string"},
+      {R"({"model":"m","context":[1,"2"]})",
+       "invalid type for field 'context[1]': expected integer, got string"},
+      {R"({"model":"m","context":[1.5]})",
+       "invalid type for field 'context[0]': expected integer, got number"},
+      {R"({"model":"m","context":[3,-1]})",
+       "invalid value for field 'context[1]': not a token id"},
+      {R"({"model":"m","context":[2147483648]})",
+       "invalid value for field 'context[0]': not a token id"},
+      {R"({"model":"m","raw":true,"prompt":"x","context":[1]})",
+       "raw mode does not support template, system, or context"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseGenerate(J(c.body));
+    ASSERT_FALSE(r.ok()) << c.body;
+    EXPECT_EQ(r.status().message(), c.error) << c.body;
+  }
+  // An empty context with raw is no context.
+  EXPECT_TRUE(ParseGenerate(J(R"({"model":"m","raw":true,"prompt":"x","context":[]})")).ok());
 }
 
 TEST(OllamaParseTest, WrongTypesNameTheField) {
@@ -205,6 +236,13 @@ TEST(OllamaResponseTest, GenerateChunksGolden) {
             R"({"model":"m","created_at":"T","response":"","done":true,"done_reason":"stop",)"
             R"("total_duration":9000,"load_duration":1000,"prompt_eval_count":5,)"
             R"("prompt_eval_duration":3000,"eval_count":2,"eval_duration":4000})");
+  chat::Chunk with_context = Done();
+  with_context.context = {1, 15043, 29991};
+  EXPECT_EQ(GenerateChunkJson(with_context, "m", "T"),
+            R"({"model":"m","created_at":"T","response":"","done":true,"done_reason":"stop",)"
+            R"("context":[1,15043,29991],"total_duration":9000,"load_duration":1000,)"
+            R"("prompt_eval_count":5,"prompt_eval_duration":3000,"eval_count":2,)"
+            R"("eval_duration":4000})");
   chat::Chunk load;
   load.done = true;
   EXPECT_EQ(GenerateChunkJson(load, "m", "T", "unload"),

@@ -1,7 +1,8 @@
 #pragma once
 // A scripted chat::Backend for the server's route tests: each Generate takes the next script
 // (an error to return, or chunks to deliver on a thread of its own, optionally waiting for the
-// request's CancelToken first), and records the request it was given. Thread-safe.
+// request's CancelToken first), and records the request it was given; CountTokens answers what
+// SetCount gave and records its requests too. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -35,6 +36,11 @@ class FakeBackend : public chat::Backend {
   void SetEmbed(Result<chat::EmbedResult> r) {
     std::lock_guard<std::mutex> lock(mu_);
     embed_ = std::move(r);
+  }
+  // What CountTokens answers (every call records its request).
+  void SetCount(Result<int32_t> r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    count_ = std::move(r);
   }
   void SetRunning(std::vector<chat::RunningModel> r) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,6 +87,11 @@ class FakeBackend : public chat::Backend {
     return Status::Ok();
   }
 
+  Result<int32_t> CountTokens(chat::Request request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    count_requests_.push_back(std::move(request));
+    return count_;
+  }
   Result<chat::EmbedResult> Embed(chat::EmbedRequest request) override {
     std::lock_guard<std::mutex> lock(mu_);
     embed_requests_.push_back(std::move(request));
@@ -100,6 +111,10 @@ class FakeBackend : public chat::Backend {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  std::vector<chat::Request> count_requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_requests_;
+  }
   std::vector<chat::EmbedRequest> embed_requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return embed_requests_;
@@ -117,6 +132,8 @@ class FakeBackend : public chat::Backend {
   std::deque<Script> scripts_;
   std::vector<chat::Request> requests_;
   std::vector<chat::EmbedRequest> embed_requests_;
+  std::vector<chat::Request> count_requests_;
+  Result<int32_t> count_ = Status(StatusCode::kNotFound, "no count scripted");
   std::vector<std::thread> threads_;
   Result<chat::EmbedResult> embed_ = Status(StatusCode::kNotFound, "no embedding scripted");
   std::vector<chat::RunningModel> running_;

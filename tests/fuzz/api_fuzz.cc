@@ -9,6 +9,7 @@
 #include "api/common.h"
 #include "api/ollama/ollama.h"
 #include "api/openai/openai.h"
+#include "api/openai/responses.h"
 
 namespace {
 
@@ -42,6 +43,21 @@ void Encode(const chat::Request& r) {
   (void)messages.Encode(c);
   (void)api::openai::ChatCompletionJson({"id", 1, r.model}, c);
   (void)api::anthropic::MessageJson("id", r.model, c);
+  c.context = r.context;
+  (void)api::ollama::GenerateChunkJson(c, r.model, "t");
+}
+
+void EncodeResponses(const api::openai::ParsedResponses& p) {
+  chat::Chunk c = ChunkFrom(p.request);
+  const api::openai::ResponsesMeta meta{"resp_x", 1, p.request.model};
+  api::openai::ResponsesStream stream(meta, p.echo);
+  (void)stream.Encode(c, 2);
+  c.done = true;
+  (void)stream.Encode(c, 2);
+  (void)api::openai::ResponseJson(meta, p.echo, c, 2);
+  api::openai::ResponsesStream failing(meta, p.echo);
+  (void)failing.Encode(c, 2);
+  (void)failing.Fail(Internal(p.request.model));
 }
 
 }  // namespace
@@ -58,6 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto r = api::openai::ParseCompletion(j); r.ok()) Encode(r->request);
   (void)api::openai::ParseEmbeddings(j);
   if (auto r = api::anthropic::ParseMessages(j); r.ok()) Encode(r->request);
+  if (auto r = api::anthropic::ParseCountTokens(j); r.ok()) Encode(*r);
+  if (auto r = api::openai::ParseResponses(j); r.ok()) {
+    Encode(r->request);
+    EncodeResponses(*r);
+  }
   (void)api::openai::ErrorJson(400, text);
   (void)api::anthropic::ErrorJson(400, text);
   return 0;

@@ -45,6 +45,45 @@ test('generate, not streaming: greedy text and Ollama metrics', async () => {
   assert.equal(r.model, 'stories');
 });
 
+test('generate returns context: the ids of prompt + answer, and takes them back', async () => {
+  const prompt = 'Once upon a time';
+  const r = await ollama.generate({ model: 'stories', prompt, options: { temperature: 0, num_predict: 8 } });
+  assert.equal(r.done_reason, 'length');  // no end-of-generation token among the ids
+  assert.ok(Array.isArray(r.context), JSON.stringify(r));
+  for (const id of r.context) assert.ok(Number.isInteger(id) && id >= 0, String(id));
+  // Every prompt token and every generated token, in order.
+  assert.equal(r.context.length, r.prompt_eval_count + r.eval_count);
+  // The ids decode to the prompt followed by the answer: the model's own tokenizer, fed that text
+  // raw, gives back as many tokens.
+  const raw = await ollama.generate({
+    model: 'stories', prompt: prompt + r.response, raw: true, options: { temperature: 0, num_predict: 1 },
+  });
+  assert.equal(raw.prompt_eval_count, r.context.length);
+  assert.equal(raw.context, undefined);  // raw: no context, as Ollama
+
+  // Sent back, the context comes before the next prompt.
+  const next = await ollama.generate({
+    model: 'stories', prompt: ' and then', context: r.context, options: { temperature: 0, num_predict: 4 },
+  });
+  assert.ok(next.prompt_eval_count > r.context.length, `${next.prompt_eval_count} <= ${r.context.length}`);
+  assert.deepEqual(next.context.slice(0, r.context.length), r.context);
+
+  // Streaming: only the done line carries it.
+  const parts = [];
+  for await (const p of await ollama.generate({ model: 'chatty', prompt, stream: true, options: { temperature: 0, num_predict: 6 } })) parts.push(p);
+  assert.ok(parts.slice(0, -1).every((p) => p.context === undefined));
+  const done = parts[parts.length - 1];
+  const sum = done.prompt_eval_count + done.eval_count;
+  // An end-of-generation token is counted in eval_count but is no part of the context.
+  assert.ok(done.context.length === sum || (done.done_reason === 'stop' && done.context.length === sum - 1),
+    `${done.context.length} vs ${sum} (${done.done_reason})`);
+
+  await assert.rejects(
+    ollama.generate({ model: 'stories', prompt, context: [1, 'x'] }),
+    (e) => e.status_code === 400 && /context\[1\]/.test(e.error),
+  );
+});
+
 test('generate, streaming: deltas add up to the non-streamed text', async () => {
   const opts = { temperature: 0, num_predict: 20 };
   const whole = await ollama.generate({ model: 'stories', prompt: 'Once upon a time', options: opts });

@@ -31,6 +31,10 @@ test('models list and retrieve', async () => {
   for (const m of list.data) assert.equal(m.object, 'model');
   const one = await client.models.retrieve('stories:latest');
   assert.equal(one.id, 'stories:latest');
+  // As Ollama: the id is the name the client asked for.
+  const short = await client.models.retrieve('stories');
+  assert.equal(short.id, 'stories');
+  assert.equal(short.owned_by, 'library');
   await assert.rejects(client.models.retrieve('nope'), (e) => e.status === 404);
 });
 

@@ -351,6 +351,130 @@ TEST_F(InferenceRoutesTest, AnthropicStreamEvents) {
   EXPECT_EQ(j["usage"]["output_tokens"], 2);
 }
 
+TEST_F(InferenceRoutesTest, GenerateContextInAndOut) {
+  chat::Chunk done = Done();
+  done.context = {1, 42, 7, 9};
+  backend_.Push({.chunks = {Text("hi"), done}});
+  auto r = Post("/api/generate", R"({"model":"m","prompt":"x","context":[1,42],"stream":false})");
+  EXPECT_EQ(r.status, 200);
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["response"], "hi");
+  EXPECT_EQ(j["context"], json::parse("[1,42,7,9]"));
+  EXPECT_EQ(backend_.requests().back().context, (std::vector<int32_t>{1, 42}));
+  // Streamed: only the done line has it.
+  backend_.Push({.chunks = {Text("hi"), done}});
+  auto lines = NdjsonLines(Post("/api/generate", R"({"model":"m","prompt":"x"})").body);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_FALSE(lines[0].contains("context"));
+  EXPECT_EQ(lines[1]["context"], json::parse("[1,42,7,9]"));
+  auto bad = Post("/api/generate", R"({"model":"m","prompt":"x","context":["a"]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"],
+            "invalid type for field 'context[0]': expected integer, got string");
+}
+
+TEST_F(InferenceRoutesTest, ResponsesNonStreamAndStream) {
+  backend_.Push({.chunks = {Text("Hel"), Text("lo"), Done()}});
+  auto r = Post("/v1/responses",
+                R"({"model":"m","input":"Hi","instructions":"Be brief","max_output_tokens":4})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-type"), "application/json; charset=utf-8");
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["object"], "response");
+  EXPECT_EQ(j["id"].get<std::string>().rfind("resp_", 0), 0u);
+  EXPECT_EQ(j["status"], "completed");
+  EXPECT_EQ(j["model"], "m");
+  EXPECT_EQ(j["instructions"], "Be brief");
+  ASSERT_EQ(j["output"].size(), 1u);
+  EXPECT_EQ(j["output"][0]["content"][0]["text"], "Hello");
+  EXPECT_EQ(j["usage"]["input_tokens"], 3);
+  EXPECT_EQ(j["usage"]["output_tokens"], 2);
+  EXPECT_EQ(j["usage"]["total_tokens"], 5);
+  const chat::Request req = backend_.requests().back();
+  ASSERT_EQ(req.messages.size(), 2u);
+  EXPECT_EQ(req.messages[0].role, "system");
+  EXPECT_EQ(req.messages[1].content, "Hi");
+
+  chat::Chunk tool;
+  tool.tool_calls.push_back({"call_1", "f", R"({"x":1})"});
+  backend_.Push({.chunks = {Text("ok"), tool, Done()}});
+  auto s = Post("/v1/responses", R"({"model":"m","input":"Hi","stream":true,)"
+                                 R"("tools":[{"type":"function","name":"f"}]})");
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(s.Header("content-type"), "text/event-stream");
+  std::vector<std::string> events;
+  auto data = SseData(s.body, &events);
+  ASSERT_EQ(events.size(), data.size());
+  ASSERT_GE(events.size(), 3u) << s.body;
+  EXPECT_EQ(events.front(), "response.created");
+  EXPECT_EQ(events.back(), "response.completed");
+  for (size_t i = 0; i < data.size(); ++i) {
+    const json e = json::parse(data[i]);
+    EXPECT_EQ(e["type"], events[i]);
+    EXPECT_EQ(e["sequence_number"], static_cast<int>(i));
+  }
+  EXPECT_NE(std::find(events.begin(), events.end(), "response.function_call_arguments.done"),
+            events.end());
+  const json final = json::parse(data.back())["response"];
+  ASSERT_EQ(final["output"].size(), 2u);
+  EXPECT_EQ(final["output"][0]["content"][0]["text"], "ok");
+  EXPECT_EQ(final["output"][1]["arguments"], R"({"x":1})");
+  EXPECT_EQ(s.body.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(InferenceRoutesTest, ResponsesErrorsInOpenAIShape) {
+  auto stateful = Post("/v1/responses", R"({"model":"m","input":"x","previous_response_id":"r"})");
+  EXPECT_EQ(stateful.status, 400);
+  const json e = json::parse(stateful.body)["error"];
+  EXPECT_EQ(e["type"], "invalid_request_error");
+  EXPECT_EQ(e["param"], "previous_response_id");
+  backend_.Push({.status = NotFound("model \"m\" not found")});
+  auto missing = Post("/v1/responses", R"({"model":"m","input":"x","stream":true})");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["type"], "not_found_error");
+  // An error after the stream began: response.failed ends it.
+  chat::Chunk failed;
+  failed.done = true;
+  failed.done_reason = chat::DoneReason::kError;
+  failed.error = Internal("decode failed");
+  backend_.Push({.chunks = {Text("x"), failed}});
+  auto broken = Post("/v1/responses", R"({"model":"m","input":"x","stream":true})");
+  EXPECT_EQ(broken.status, 200);
+  std::vector<std::string> events;
+  auto data = SseData(broken.body, &events);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "response.failed");
+  EXPECT_EQ(json::parse(data.back())["response"]["error"]["message"], "decode failed");
+}
+
+TEST_F(InferenceRoutesTest, AnthropicCountTokens) {
+  backend_.SetCount(17);
+  auto r = Post("/v1/messages/count_tokens",
+                R"({"model":"m","system":"be brief","messages":[{"role":"user","content":"Hi"}],)"
+                R"("tools":[{"name":"f","input_schema":{"type":"object"}}]})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"input_tokens":17})"));
+  auto reqs = backend_.count_requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].model, "m");
+  ASSERT_EQ(reqs[0].messages.size(), 2u);
+  EXPECT_EQ(reqs[0].messages[0].role, "system");
+  EXPECT_EQ(reqs[0].tools.size(), 1u);
+  EXPECT_NE(reqs[0].cancel, nullptr);
+  EXPECT_TRUE(backend_.requests().empty());  // nothing generated
+
+  auto bad = Post("/v1/messages/count_tokens", R"({"model":"m"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body),
+            json::parse(R"({"type":"error","error":{"type":"invalid_request_error",)"
+                        R"("message":"missing field 'messages'"}})"));
+  backend_.SetCount(NotFound("model \"m\" not found"));
+  auto missing = Post("/v1/messages/count_tokens",
+                      R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["type"], "not_found_error");
+}
+
 TEST_F(InferenceRoutesTest, EmbeddingsInEachShape) {
   chat::EmbedResult e;
   e.model = "e";
@@ -445,7 +569,12 @@ TEST(InferenceRoutesStoreTest, ModelsFromTheStoreAndEmptyEmbedInput) {
   auto one = Fetch(port, "GET", "/v1/models/stories");
   ASSERT_TRUE(one);
   EXPECT_EQ(one->status, 200);
-  EXPECT_EQ(json::parse(one->body)["id"], "stories:latest");
+  EXPECT_EQ(json::parse(one->body)["id"], "stories");  // the requested name, as Ollama
+  auto tagged = Fetch(port, "GET", "/v1/models/stories:latest");
+  ASSERT_TRUE(tagged);
+  EXPECT_EQ(tagged->status, 200);
+  EXPECT_EQ(json::parse(tagged->body)["id"], "stories:latest");
+  EXPECT_EQ(json::parse(tagged->body)["owned_by"], "library");
 
   auto empty = Fetch(port, "POST", "/api/embed", R"({"model":"stories","input":[]})");
   ASSERT_TRUE(empty);

@@ -6,6 +6,7 @@
 // content_block_start/delta/stop, message_delta, message_stop). Strict parsing as the other
 // dialects. Pure functions; MessageStream is thread-compatible.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,13 @@ struct ParsedRequest {
 };
 
 Result<ParsedRequest> ParseMessages(const Json& body);
+
+// POST /v1/messages/count_tokens: the Messages body without max_tokens (model, messages, system,
+// tools, tool_choice, thinking; stream and sampling fields are ignored), parsed as strictly as
+// ParseMessages, into the request whose prompt is to be counted.
+Result<chat::Request> ParseCountTokens(const Json& body);
+// {"input_tokens": N}.
+std::string CountTokensJson(int32_t input_tokens);
 
 // "end_turn", "max_tokens" or "tool_use".
 const char* StopReason(const chat::Chunk& done, bool made_tool_calls);

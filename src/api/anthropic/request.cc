@@ -152,21 +152,22 @@ Status ParseTools(const Fields& body, chat::Request* r) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<ParsedRequest> ParseMessages(const Json& json) {
+// A Messages body; `count` for count_tokens (no max_tokens, no stream, no sampling options).
+Result<ParsedRequest> ParseBody(const Json& json, bool count) {
   HEARTH_ASSIGN_OR_RETURN(Fields body, Fields::Of(json, ""));
   ParsedRequest out;
   chat::Request& r = out.request;
   r.kind = chat::RequestKind::kChat;
   HEARTH_RETURN_IF_ERROR(body.String("model", &r.model));
   if (r.model.empty()) return Missing("model");
-  if (!body.Has("max_tokens")) return Missing("max_tokens");
-  int64_t max_tokens = 0;
-  HEARTH_RETURN_IF_ERROR(body.Int("max_tokens", &max_tokens));
-  if (max_tokens < 1) return ValueError("max_tokens", "must be at least 1");
-  AddIntOption(&r.options, "num_predict", max_tokens);
-  HEARTH_RETURN_IF_ERROR(body.Bool("stream", &out.stream));
+  if (!count) {
+    if (!body.Has("max_tokens")) return Missing("max_tokens");
+    int64_t max_tokens = 0;
+    HEARTH_RETURN_IF_ERROR(body.Int("max_tokens", &max_tokens));
+    if (max_tokens < 1) return ValueError("max_tokens", "must be at least 1");
+    AddIntOption(&r.options, "num_predict", max_tokens);
+    HEARTH_RETURN_IF_ERROR(body.Bool("stream", &out.stream));
+  }
   if (const Json* system = body.Get("system")) {
     chat::Message sys;
     sys.role = "system";
@@ -196,7 +197,7 @@ Result<ParsedRequest> ParseMessages(const Json& json) {
   }
   const Json* stops = nullptr;
   HEARTH_RETURN_IF_ERROR(body.Array("stop_sequences", &stops));
-  if (stops != nullptr) {
+  if (stops != nullptr && !count) {
     for (size_t i = 0; i < stops->size(); ++i) {
       if (!(*stops)[i].is_string()) {
         return TypeError(IndexPath("stop_sequences", i), "string", (*stops)[i]);
@@ -225,6 +226,22 @@ Result<ParsedRequest> ParseMessages(const Json& json) {
     r.think.enabled = type == "enabled";
   }
   return out;
+}
+
+}  // namespace
+
+Result<ParsedRequest> ParseMessages(const Json& body) { return ParseBody(body, false); }
+
+Result<chat::Request> ParseCountTokens(const Json& body) {
+  HEARTH_ASSIGN_OR_RETURN(ParsedRequest parsed, ParseBody(body, true));
+  parsed.request.options.clear();  // sampling options change nothing in the prompt
+  return std::move(parsed.request);
+}
+
+std::string CountTokensJson(int32_t input_tokens) {
+  OrderedJson j;
+  j["input_tokens"] = input_tokens;
+  return Dump(j);
 }
 
 }  // namespace hearth::api::anthropic

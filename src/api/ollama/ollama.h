@@ -24,9 +24,10 @@ struct ParsedRequest {
   bool stream = true;  // Ollama streams unless "stream": false
 };
 
-// POST /api/generate. Required: model. InvalidArgument also for raw with template/system/context,
-// top_logprobs outside 0..20, a format that is neither "json" nor a schema object, bad base64
-// images.
+// POST /api/generate. Required: model. `context` (token ids of an earlier answer) goes to
+// Request::context. InvalidArgument also for raw with template/system/context, a context entry
+// that is not a non-negative 32-bit integer, top_logprobs outside 0..20, a format that is neither
+// "json" nor a schema object, bad base64 images.
 Result<ParsedRequest> ParseGenerate(const Json& body);
 // POST /api/chat: messages (role, content, thinking, images, tool_calls with object arguments,
 // tool_name, tool_call_id), tools, format, think, options, keep_alive. Message images are
@@ -45,8 +46,8 @@ bool IsLoadOnly(const chat::Request& request);
 const char* LoadDoneReason(const chat::Request& request);
 
 // One NDJSON line (without the newline) of /api/generate: {"model","created_at","response",
-// ["thinking"], ["tool_calls"], "done", ["logprobs"]} and on the done chunk "done_reason" and
-// the metrics. `done_reason` overrides the chunk's reason when non-empty ("load", "unload").
+// ["thinking"], ["tool_calls"], "done", ["logprobs"]} and on the done chunk "done_reason",
+// "context" (when the chunk has token ids) and the metrics. `done_reason` overrides the chunk's reason when non-empty ("load", "unload").
 std::string GenerateChunkJson(const chat::Chunk& chunk, std::string_view model,
                               std::string_view created_at, std::string_view done_reason = {});
 // One NDJSON line of /api/chat: as above with "message": {"role":"assistant","content",

@@ -1,4 +1,6 @@
 // Ollama request bodies -> chat::Request / chat::EmbedRequest.
+#include <limits>
+
 #include "api/common.h"
 #include "api/ollama/ollama.h"
 
@@ -106,10 +108,22 @@ Result<ParsedRequest> ParseGenerate(const Json& json) {
   HEARTH_RETURN_IF_ERROR(body.String("template", &r.template_override));
   HEARTH_RETURN_IF_ERROR(body.Bool("raw", &r.raw));
   const Json* context = nullptr;
-  HEARTH_RETURN_IF_ERROR(body.Array("context", &context));  // deprecated, ignored
+  HEARTH_RETURN_IF_ERROR(body.Array("context", &context));  // deprecated, still honoured
   if (r.raw && (!r.template_override.empty() || !r.system.empty() ||
                 (context != nullptr && !context->empty()))) {
     return InvalidArgument("raw mode does not support template, system, or context");
+  }
+  if (context != nullptr) {
+    r.context.reserve(context->size());
+    for (size_t i = 0; i < context->size(); ++i) {
+      const Json& id = (*context)[i];
+      if (!id.is_number_integer()) return TypeError(IndexPath("context", i), "integer", id);
+      const bool in_range = id.is_number_unsigned()
+                                ? id.get<uint64_t>() <= std::numeric_limits<int32_t>::max()
+                                : id.get<int64_t>() >= 0;
+      if (!in_range) return ValueError(IndexPath("context", i), "not a token id");
+      r.context.push_back(static_cast<int32_t>(id.get<int64_t>()));
+    }
   }
   HEARTH_RETURN_IF_ERROR(ParseImages(body, &r.images));
   return out;

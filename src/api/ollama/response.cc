@@ -39,6 +39,8 @@ void AddTail(OrderedJson& j, const chat::Chunk& chunk, std::string_view done_rea
   if (chunk.done) {
     j["done_reason"] = done_reason.empty() ? std::string(chat::DoneReasonName(chunk.done_reason))
                                            : std::string(done_reason);
+    // Only generate chunks carry it (the backend fills it for kGenerate without raw).
+    if (!chunk.context.empty()) j["context"] = chunk.context;
     const chat::Usage& u = chunk.usage;
     if (u.total.count() != 0) j["total_duration"] = u.total.count();
     if (u.load.count() != 0) j["load_duration"] = u.load.count();
