@@ -8,7 +8,7 @@
 #include "gotmpl/ollama_template.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace hearth::chat;
+  using namespace hearth::gotmpl;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto t = OllamaTemplate::Parse(text);
   if (!t.ok()) return 0;
