@@ -177,13 +177,14 @@ int64_t UpstreamReader::Int(const OrderedJson& obj, std::string_view key) {
   const OrderedJson* v = Get(obj, key);
   v = Typed(obj, key, v != nullptr && v->is_number(), v, "a number");
   if (v == nullptr) return 0;
-  if (v->is_number_integer()) return v->get<int64_t>();
+  // Unsigned first: nlohmann's is_number_integer() is true for unsigned values too.
   if (v->is_number_unsigned()) {
     const uint64_t u = v->get<uint64_t>();
     return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
                ? std::numeric_limits<int64_t>::max()
                : static_cast<int64_t>(u);
   }
+  if (v->is_number_integer()) return v->get<int64_t>();
   const double d = v->get<double>();
   if (!std::isfinite(d) || std::fabs(d) > 9.0e18) return 0;
   return static_cast<int64_t>(d);

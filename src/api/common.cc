@@ -1,71 +1,15 @@
 #include "api/common.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <limits>
+
+#include "base/duration.h"
 
 #include "chat/parameters.h"
 
 namespace hearth::api {
 
 using std::chrono::nanoseconds;
-
-Result<nanoseconds> ParseGoDuration(std::string_view text) {
-  const std::string original(text);
-  auto bad = [&] { return InvalidArgument("invalid duration \"" + original + "\""); };
-  bool negative = false;
-  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
-    negative = text[0] == '-';
-    text.remove_prefix(1);
-  }
-  if (text == "0") return nanoseconds(0);
-  if (text.empty()) return bad();
-  long double total = 0;
-  while (!text.empty()) {
-    size_t i = 0;
-    long double value = 0;
-    bool digits = false;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      value = value * 10 + (text[i] - '0');
-      ++i;
-      digits = true;
-    }
-    if (i < text.size() && text[i] == '.') {
-      ++i;
-      long double scale = 0.1L;
-      while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        value += (text[i] - '0') * scale;
-        scale /= 10;
-        ++i;
-        digits = true;
-      }
-    }
-    if (!digits) return bad();
-    size_t j = i;
-    while (j < text.size() && !(text[j] >= '0' && text[j] <= '9') && text[j] != '.') ++j;
-    const std::string_view unit = text.substr(i, j - i);
-    long double mult = 0;
-    if (unit == "ns")
-      mult = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs")
-      mult = 1e3L;
-    else if (unit == "ms")
-      mult = 1e6L;
-    else if (unit == "s")
-      mult = 1e9L;
-    else if (unit == "m")
-      mult = 60e9L;
-    else if (unit == "h")
-      mult = 3600e9L;
-    else
-      return bad();
-    total += value * mult;
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) return bad();
-    text.remove_prefix(j);
-  }
-  const auto ns = static_cast<int64_t>(total);
-  return nanoseconds(negative ? -ns : ns);
-}
 
 Result<nanoseconds> ParseKeepAlive(const Json& value, std::string_view path) {
   if (value.is_number()) {
@@ -75,15 +19,8 @@ Result<nanoseconds> ParseKeepAlive(const Json& value, std::string_view path) {
   }
   if (!value.is_string()) return TypeError(path, "string or number", value);
   const std::string& s = value.get_ref<const std::string&>();
-  auto d = ParseGoDuration(s);
+  auto d = hearth::ParseKeepAlive(s);
   if (d.ok()) return d;
-  // Ollama: a string that is not a duration is tried as an integer number of seconds.
-  char* end = nullptr;
-  errno = 0;
-  const long long secs = std::strtoll(s.c_str(), &end, 10);
-  if (!s.empty() && end == s.c_str() + s.size() && errno == 0 && std::llabs(secs) < 9000000000LL) {
-    return nanoseconds(static_cast<int64_t>(secs) * 1000000000LL);
-  }
   return ValueError(path, "\"" + s + "\" is not a duration (e.g. \"5m\", \"1h\", \"-1\")");
 }
 

@@ -15,13 +15,9 @@
 
 namespace hearth::api {
 
-// Go's time.ParseDuration ("300ms", "-1.5h", "1h30m", "0"). InvalidArgument on bad syntax or
-// overflow.
-Result<std::chrono::nanoseconds> ParseGoDuration(std::string_view text);
-
-// Ollama's keep_alive: a number of seconds, or a duration string ("5m", "-1m"; a bare integer
-// string "300" is seconds, as Ollama also accepts). Negative means forever, zero unload after.
-// `path` names the field in errors.
+// Ollama's keep_alive as a JSON value: a number of seconds, or a string read by
+// hearth::ParseKeepAlive (base/duration.h: a Go duration "5m", "-1m", or a bare integer "300" of
+// seconds). Negative means forever, zero unload after. `path` names the field in errors.
 Result<std::chrono::nanoseconds> ParseKeepAlive(const Json& value, std::string_view path);
 
 // Ollama's `options` object: every known option type-checked (a wrong type is InvalidArgument

@@ -1,9 +1,87 @@
 #include "api/fields.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace hearth::api {
+namespace {
+
+// Collects the parser's first error without throwing (nlohmann's SAX interface).
+struct ErrorSax : Json::json_sax_t {
+  std::string error;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const Json::exception& e) override {
+    error = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> the text.
+    if (const size_t close = error.find("] "); close != std::string::npos && error[0] == '[') {
+      error = error.substr(close + 2);
+    }
+    return false;
+  }
+};
+
+// The deepest nesting of arrays and objects in `text`, counted outside strings; stops counting
+// once `limit` is exceeded.
+int NestingDepth(std::string_view text, int limit) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+      if (max_depth > limit) return max_depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
+Result<Json> ParseRequestBody(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("missing request body");
+  }
+  // Deep nesting is never legitimate here and would make later recursive walks dangerous.
+  if (NestingDepth(body, kMaxJsonDepth) > kMaxJsonDepth) {
+    return InvalidArgument("invalid JSON: nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep");
+  }
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    ErrorSax sax;
+    Json::sax_parse(body, &sax, Json::input_format_t::json, true, false);
+    return InvalidArgument("invalid JSON: " + (sax.error.empty() ? "syntax error" : sax.error));
+  }
+  if (!j.is_object()) {
+    return InvalidArgument(std::string("request body must be a JSON object, got ") + TypeName(j));
+  }
+  return j;
+}
 
 const char* TypeName(const Json& j) {
   switch (j.type()) {
@@ -78,16 +156,17 @@ Status Fields::Bool(std::string_view key, bool* out) const {
 Status Fields::Int(std::string_view key, int64_t* out) const {
   const Json* v = Get(key);
   if (v == nullptr) return Status::Ok();
-  if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
-    return Status::Ok();
-  }
+  // Unsigned first: nlohmann's is_number_integer() is true for unsigned values too.
   if (v->is_number_unsigned()) {
     const uint64_t u = v->get<uint64_t>();
     if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
       return ValueError(Path(key), "out of range");
     }
     *out = static_cast<int64_t>(u);
+    return Status::Ok();
+  }
+  if (v->is_number_integer()) {
+    *out = v->get<int64_t>();
     return Status::Ok();
   }
   if (v->is_number_float()) {
@@ -135,6 +214,17 @@ Status Fields::Object(std::string_view key, Fields* out) const {
   if (v == nullptr) return Status::Ok();
   if (!v->is_object()) return TypeError(Path(key), "object", *v);
   *out = Fields(v, Path(key));
+  return Status::Ok();
+}
+
+Status Fields::StringMap(std::string_view key, std::map<std::string, std::string>* out) const {
+  const Json* v = Get(key);
+  if (v == nullptr) return Status::Ok();
+  if (!v->is_object()) return TypeError(Path(key), "object", *v);
+  for (const auto& [name, value] : v->items()) {
+    if (!value.is_string()) return TypeError(FieldPath(Path(key), name), "string", value);
+    (*out)[name] = value.get<std::string>();
+  }
   return Status::Ok();
 }
 

@@ -1,11 +1,13 @@
 #pragma once
-// Strict field access on wire JSON for the API dialects: a field of the wrong type is an
+// Strict reading of request JSON, the one reader for every route: a malformed body is an
+// InvalidArgument saying where the syntax breaks, and a field of the wrong type is an
 // InvalidArgument naming it by its full path ("invalid type for field 'options.temperature':
 // expected number, got string"), never a silent default. Absent and null fields leave the output
 // untouched (Go's encoding/json semantics, which Ollama's clients rely on); unknown fields are
 // ignored. Never throws. Thread-compatible.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,6 +26,15 @@ const char* TypeName(const Json& j);
 Status TypeError(std::string_view path, std::string_view expected, const Json& got);
 // InvalidArgument "invalid value for field '<path>': <why>".
 Status ValueError(std::string_view path, std::string_view why);
+
+// Request bodies nested deeper than this are refused before parsing.
+inline constexpr int kMaxJsonDepth = 128;
+
+// Parses a request body. InvalidArgument: "missing request body" (empty or only whitespace),
+// "invalid JSON: <where and why>" (also for nesting deeper than kMaxJsonDepth), "request body
+// must be a JSON object, got <type>". On success the result is an object (Fields::Of(*r, "")
+// cannot fail).
+Result<Json> ParseRequestBody(std::string_view body);
 
 // "parent.key" ("key" when parent is empty) and "parent[index]".
 std::string FieldPath(std::string_view parent, std::string_view key);
@@ -53,6 +64,8 @@ class Fields {
   // *out points into the JSON; nullptr when absent or null.
   Status Array(std::string_view key, const Json** out) const;
   Status Object(std::string_view key, Fields* out) const;
+  // An object whose values are all strings (e.g. /api/create "files"); entries are added to *out.
+  Status StringMap(std::string_view key, std::map<std::string, std::string>* out) const;
 
  private:
   Fields(const Json* j, std::string path) : json_(j), path_(std::move(path)) {}

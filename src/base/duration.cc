@@ -100,11 +100,14 @@ Result<std::chrono::nanoseconds> ParseKeepAlive(std::string_view text) {
     negative = s[0] == '-';
     s.remove_prefix(1);
   }
-  if (s.empty() || s.size() > 12) return d.status();
+  // At most this many seconds fit in int64 nanoseconds (about 292 years).
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000;
+  if (s.empty()) return d.status();
   int64_t seconds = 0;
   for (char c : s) {
     if (!IsDigit(c)) return d.status();
     seconds = seconds * 10 + (c - '0');
+    if (seconds > kMaxSeconds) return Invalid(text);
   }
   return std::chrono::nanoseconds(std::chrono::seconds(negative ? -seconds : seconds));
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "engine/synth.h"
 
@@ -40,11 +41,6 @@ std::vector<std::string> VocabDirs() {
   dirs.push_back(HEARTH_VOCAB_DIR_DEFAULT);
 #endif
   return dirs;
-}
-
-std::string HumanBytes(uint64_t n) {
-  if (n >= (1ull << 30)) return fmt::format("{:.2f} GiB", n / double(1ull << 30));
-  return fmt::format("{:.1f} MiB", n / double(1ull << 20));
 }
 
 std::string Commas(uint64_t n) {
@@ -166,7 +162,7 @@ int RunSynth(const SynthFlags& f) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
   const uint64_t size = fs::file_size(f.out, ec);
-  fmt::print(stderr, "wrote {} ({}) in {:.1f} s\n", f.out, HumanBytes(size), secs);
+  fmt::print(stderr, "wrote {} ({}) in {:.1f} s\n", f.out, HumanBytes2(size), secs);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/strings.h"
 #include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -53,7 +54,7 @@ int ListViaServer(const ApiClient& api, const std::string& prefix) {
     const uint64_t bytes =
         size != m.end() && size->is_number_unsigned() ? size->get<uint64_t>() : 0;
     auto modified = ParseRfc3339(str("modified_at"));
-    rows.push_back({name, str("digest").substr(0, 12), HumanBytes(bytes),
+    rows.push_back({name, str("digest").substr(0, 12), HumanBytes(static_cast<int64_t>(bytes)),
                     modified ? HumanTime(*modified, now, "Never") : "Never"});
   }
   return Print(rows);
@@ -76,7 +77,7 @@ int List(const std::string& prefix) {
   for (const store::ListedModel& m : (*s)->List()) {
     const std::string name = m.name.Display();
     if (!Matches(name, prefix)) continue;
-    rows.push_back({name, m.manifest_digest.hex.substr(0, 12), HumanBytes(m.size),
+    rows.push_back({name, m.manifest_digest.hex.substr(0, 12), HumanBytes(static_cast<int64_t>(m.size)),
                     HumanTime(m.modified, now, "Never")});
   }
   return Print(rows);

@@ -9,26 +9,6 @@
 
 namespace hearth::cli {
 
-std::string HumanBytes(uint64_t b) {
-  double value;
-  const char* unit;
-  if (b >= 1'000'000'000'000ull) {
-    value = b / 1e12, unit = "TB";
-  } else if (b >= 1'000'000'000ull) {
-    value = b / 1e9, unit = "GB";
-  } else if (b >= 1'000'000ull) {
-    value = b / 1e6, unit = "MB";
-  } else if (b >= 1'000ull) {
-    value = b / 1e3, unit = "KB";
-  } else {
-    return fmt::format("{} B", b);
-  }
-  if (value >= 10 || value == std::trunc(value)) {
-    return fmt::format("{} {}", static_cast<int64_t>(value), unit);
-  }
-  return fmt::format("{:.1f} {}", value, unit);
-}
-
 namespace {
 std::string HumanDuration(std::chrono::system_clock::duration d) {
   using namespace std::chrono;

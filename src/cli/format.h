@@ -1,6 +1,6 @@
 #pragma once
-// Output formats shared by CLI commands, matching Ollama's CLI byte for byte: sizes in decimal
-// units (format.HumanBytes), ages ("2 minutes ago", format.HumanTime) and the borderless,
+// Output formats shared by CLI commands, matching Ollama's CLI byte for byte (sizes:
+// HumanBytes in base/strings.h): ages ("2 minutes ago", format.HumanTime) and the borderless,
 // left-aligned tables of `ollama list` / `ollama ps`. Pure functions; thread-safe.
 
 #include <chrono>
@@ -11,8 +11,6 @@
 
 namespace hearth::cli {
 
-// "512 B", "1.2 KB", "15 MB", "1 GB" (1000-based, as Ollama).
-std::string HumanBytes(uint64_t bytes);
 // "Less than a second ago", "About a minute ago", "3 hours ago", "2 weeks ago", ... relative to
 // `now`; "<d> from now" for a future time, `zero` for the epoch.
 std::string HumanTime(std::chrono::system_clock::time_point t,

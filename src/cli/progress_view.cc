@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace hearth::cli {
 namespace {
 
@@ -22,13 +24,6 @@ std::string Repeat(const char* s, int n) {
 }
 
 }  // namespace
-
-std::string HumanBytes(int64_t b) {
-  if (b > 1'000'000'000) return fmt::format("{:.1f} GB", b / 1e9);
-  if (b > 1'000'000) return fmt::format("{:.1f} MB", b / 1e6);
-  if (b > 1'000) return fmt::format("{:.1f} KB", b / 1e3);
-  return fmt::format("{} B", b);
-}
 
 std::string ShortDuration(std::chrono::seconds d) {
   const int64_t s = std::max<int64_t>(0, d.count());

@@ -19,8 +19,6 @@
 
 namespace hearth::cli {
 
-// Ollama's format.HumanBytes: "512 B", "1.2 KB", "3.4 MB", "5.6 GB" (powers of 1000).
-std::string HumanBytes(int64_t bytes);
 // Ollama's bar duration: "45s", "1m2s", "1h2m", "99h+".
 std::string ShortDuration(std::chrono::seconds d);
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/strings.h"
 #include "cli/format.h"
 
 namespace hearth::cli {
@@ -92,7 +93,7 @@ Result<std::string> RenderPsTable(std::string_view body, std::chrono::system_clo
     }
     auto ctx = m.find("context_length");
     rows.push_back(
-        {name, Str(m, "digest").substr(0, 12), HumanBytes(size),
+        {name, Str(m, "digest").substr(0, 12), HumanBytes(static_cast<int64_t>(size)),
          Processor(size, U64(m, "size_vram")),
          ctx != m.end() && ctx->is_number_integer() ? std::to_string(ctx->get<int64_t>()) : "0",
          until});

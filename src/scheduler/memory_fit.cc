@@ -46,15 +46,4 @@ uint64_t AvailableMemory() {
   return 0;
 }
 
-std::string HumanBytes(uint64_t bytes) {
-  char buf[64];
-  const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024 * 1024) {
-    std::snprintf(buf, sizeof(buf), "%.1f GiB", b / (1024.0 * 1024 * 1024));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1f MiB", b / (1024.0 * 1024));
-  }
-  return buf;
-}
-
 }  // namespace hearth::scheduler

@@ -27,7 +27,4 @@ int32_t FitTier(const engine::ModelInfo& info, int32_t tier, int32_t min_tier, i
 // MemAvailable from /proc/meminfo in bytes; 0 when unknown.
 uint64_t AvailableMemory();
 
-// "1.5 GiB", "300.0 MiB": for error messages.
-std::string HumanBytes(uint64_t bytes);
-
 }  // namespace hearth::scheduler

@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
 #include "scheduler/context_policy.h"
 #include "scheduler/memory_fit.h"
 #include "scheduler/scheduler.h"
@@ -168,8 +169,8 @@ Status Scheduler::LoadLocked(std::unique_lock<std::mutex>& lock, const EntryPtr&
   if (tier == 0) {
     const uint64_t need = EstimateKvBytes(
         model->info(), std::min(wanted, options_.min_context_tier), options_.num_parallel);
-    return fail(ResourceExhausted("model requires more system memory (" + HumanBytes(need) +
-                                  ") than is available (" + HumanBytes(budget) + ")"));
+    return fail(ResourceExhausted("model requires more system memory (" + HumanBytes2(need) +
+                                  ") than is available (" + HumanBytes2(budget) + ")"));
   }
   int32_t failed_tier = same_model ? e->failed_tier : 0;
   if (tier < wanted) {

@@ -6,9 +6,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "api/fields.h"
 #include "gotmpl/ollama_template.h"
 #include "chat/parameters.h"
-#include "server/json_body.h"
 #include "server/progress_call.h"
 #include "server/routes.h"
 #include "store/create.h"
@@ -96,8 +96,7 @@ Status AddParameter(const std::string& key, const json& v, std::vector<Modelfile
       }
       return e.dump();
     }
-    return InvalidArgument("parameters: invalid value for parameter " + key + ": got " +
-                           JsonTypeName(e));
+    return api::TypeError(api::FieldPath("parameters", key), "string, number or boolean", e);
   };
   if (v.is_array()) {
     for (const json& e : v) {
@@ -126,11 +125,12 @@ struct CreateRequest {
 
 // The request as a Modelfile; InvalidArgument naming the field for anything malformed.
 Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text) {
-  HEARTH_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text));
+  HEARTH_ASSIGN_OR_RETURN(const json json_body, api::ParseRequestBody(text));
+  const api::Fields body = api::Fields::Of(json_body, "").value();
   std::string model, name, from, tmpl, system, quantize, draft_quantize, legacy, renderer, parser,
       requires_version;
   std::map<std::string, std::string> files, adapters, draft_files;
-  const json* parameters = nullptr;
+  api::Fields parameters = body;
   CreateRequest r;
   for (Status s :
        {body.String("model", &model), body.String("name", &name), body.String("from", &from),
@@ -191,32 +191,30 @@ Result<CreateRequest> ParseCreate(const store::Store& st, std::string_view text)
     out.push_back(Command(Directive::kTemplate, tmpl));
   }
   if (!system.empty()) out.push_back(Command(Directive::kSystem, system));
-  if (const json& lic = body.json().contains("license") ? body.json()["license"] : json();
-      !lic.is_null()) {
-    if (lic.is_string()) {
-      out.push_back(Command(Directive::kLicense, lic.get<std::string>()));
-    } else if (lic.is_array()) {
-      for (const json& l : lic) {
-        if (!l.is_string()) return InvalidArgument("license: expected strings");
+  if (const json* lic = body.Get("license")) {
+    if (lic->is_string()) {
+      out.push_back(Command(Directive::kLicense, lic->get<std::string>()));
+    } else if (lic->is_array()) {
+      for (size_t i = 0; i < lic->size(); ++i) {
+        const json& l = (*lic)[i];
+        if (!l.is_string()) return api::TypeError(api::IndexPath("license", i), "string", l);
         out.push_back(Command(Directive::kLicense, l.get<std::string>()));
       }
     } else {
-      return InvalidArgument(
-          std::string("invalid value for \"license\": expected string or array, got ") +
-          JsonTypeName(lic));
+      return api::TypeError("license", "string or array of strings", *lic);
     }
   }
-  if (parameters != nullptr) {
-    for (const auto& [key, value] : parameters->items()) {
+  if (body.Has("parameters")) {  // an object: checked with the fields above
+    for (const auto& [key, value] : parameters.json().items()) {
       HEARTH_RETURN_IF_ERROR(AddParameter(key, value, &out));
     }
   }
-  if (const json& msgs = body.json().contains("messages") ? body.json()["messages"] : json();
-      !msgs.is_null()) {
-    if (!msgs.is_array()) return InvalidArgument("invalid value for \"messages\": expected array");
-    for (size_t i = 0; i < msgs.size(); ++i) {
-      const json& m = msgs[i];
-      const std::string where = "messages[" + std::to_string(i) + "]";
+  const json* msgs = nullptr;
+  HEARTH_RETURN_IF_ERROR(body.Array("messages", &msgs));
+  if (msgs != nullptr) {
+    for (size_t i = 0; i < msgs->size(); ++i) {
+      const json& m = (*msgs)[i];
+      const std::string where = api::IndexPath("messages", i);
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
         return InvalidArgument(where + ": role must be a string");
       }

@@ -1,8 +1,8 @@
 // Anthropic's Messages endpoints: POST /v1/messages and /v1/messages/count_tokens.
 #include "api/anthropic/anthropic.h"
+#include "api/fields.h"
 #include "server/inference_context.h"
 #include "server/inference_run.h"
-#include "server/json_body.h"
 
 namespace hearth::server {
 namespace {
@@ -15,12 +15,12 @@ http::Response AnthropicError(const Status& status) {
 }
 
 void Messages(const InferenceContextPtr& ctx, const http::CallPtr& call) {
-  auto body = JsonBody::Parse(call->request().body);
+  auto body = api::ParseRequestBody(call->request().body);
   if (!body.ok()) {
     call->Respond(AnthropicError(body.status()));
     return;
   }
-  auto parsed = anthropic::ParseMessages(body->json());
+  auto parsed = anthropic::ParseMessages(*body);
   if (!parsed.ok()) {
     call->Respond(AnthropicError(parsed.status()));
     return;
@@ -47,12 +47,12 @@ void Messages(const InferenceContextPtr& ctx, const http::CallPtr& call) {
 
 // Counts the prompt's tokens through the backend (which renders it as /v1/messages would).
 void CountTokens(const InferenceContextPtr& ctx, const http::CallPtr& call) {
-  auto body = JsonBody::Parse(call->request().body);
+  auto body = api::ParseRequestBody(call->request().body);
   if (!body.ok()) {
     call->Respond(AnthropicError(body.status()));
     return;
   }
-  auto request = anthropic::ParseCountTokens(body->json());
+  auto request = anthropic::ParseCountTokens(*body);
   if (!request.ok()) {
     call->Respond(AnthropicError(request.status()));
     return;

@@ -1,8 +1,8 @@
 // Ollama's inference endpoints: /api/generate, /api/chat, /api/embed, /api/embeddings, /api/ps.
+#include "api/fields.h"
 #include "api/ollama/ollama.h"
 #include "server/inference_context.h"
 #include "server/inference_run.h"
-#include "server/json_body.h"
 #include "server/model_facts.h"
 
 namespace hearth::server {
@@ -14,9 +14,9 @@ namespace ollama = api::ollama;
 template <class Parse>
 auto ParseBody(const http::CallPtr& call, Parse parse)
     -> decltype(parse(std::declval<const api::Json&>())) {
-  auto body = JsonBody::Parse(call->request().body);
+  auto body = api::ParseRequestBody(call->request().body);
   if (!body.ok()) return body.status();
-  return parse(body->json());
+  return parse(*body);
 }
 
 // An empty prompt / no messages: load (or with keep_alive 0 unload) and answer one JSON object

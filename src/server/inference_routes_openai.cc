@@ -1,10 +1,10 @@
 // OpenAI's endpoints: /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models[/{id}].
 #include <algorithm>
 
+#include "api/fields.h"
 #include "api/openai/openai.h"
 #include "server/inference_context.h"
 #include "server/inference_run.h"
-#include "server/json_body.h"
 
 namespace hearth::server {
 namespace {
@@ -19,9 +19,9 @@ http::Response OpenAIError(const Status& status) {
 template <class Parse>
 auto ParseBody(const http::CallPtr& call, Parse parse)
     -> decltype(parse(std::declval<const api::Json&>())) {
-  auto body = JsonBody::Parse(call->request().body);
+  auto body = api::ParseRequestBody(call->request().body);
   if (!body.ok()) return body.status();
-  return parse(body->json());
+  return parse(*body);
 }
 
 // Chat (`chat`) or legacy text completions.

@@ -1,9 +1,9 @@
 // OpenAI's Responses endpoint: POST /v1/responses (stateless; see api/openai/responses.h).
+#include "api/fields.h"
 #include "api/openai/openai.h"
 #include "api/openai/responses.h"
 #include "server/inference_context.h"
 #include "server/inference_run.h"
-#include "server/json_body.h"
 
 namespace hearth::server {
 namespace {
@@ -22,12 +22,12 @@ bool SendAll(http::StreamWriter& writer, const std::vector<openai::ResponsesEven
 }
 
 void Responses(const InferenceContextPtr& ctx, const http::CallPtr& call) {
-  auto body = JsonBody::Parse(call->request().body);
+  auto body = api::ParseRequestBody(call->request().body);
   if (!body.ok()) {
     call->Respond(OpenAIError(body.status()));
     return;
   }
-  auto parsed = openai::ParseResponses(body->json());
+  auto parsed = openai::ParseResponses(*body);
   if (!parsed.ok()) {
     call->Respond(OpenAIError(parsed.status()));
     return;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "server/json_body.h"
+#include "api/fields.h"
 #include "server/model_facts.h"
 #include "server/routes.h"
 #include "store/show.h"
@@ -17,7 +17,7 @@ namespace {
 using nlohmann::json;
 using store::ModelName;
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+using api::Dump;
 
 // Go's %q for the names echoed in error messages.
 std::string Quoted(std::string_view s) { return Dump(json(std::string(s))); }
@@ -83,22 +83,24 @@ void ModelApi::Tags(const http::CallPtr& c) {
     if (!facts.capabilities.empty()) item["capabilities"] = facts.capabilities;
     models.push_back(std::move(item));
   }
-  c->Respond(http::Response::Json(200, Dump({{"models", models}})));
+  c->Respond(http::Response::Json(200, Dump(json{{"models", models}})));
 }
 
 void ModelApi::Show(const http::CallPtr& c) {
-  auto body = JsonBody::Parse(c->request().body);
-  if (!body.ok()) {
-    c->RespondStatus(body.status());
+  auto json_body = api::ParseRequestBody(c->request().body);
+  if (!json_body.ok()) {
+    c->RespondStatus(json_body.status());
     return;
   }
+  const api::Fields body = api::Fields::Of(*json_body, "").value();
   // "template" (deprecated) and "options" are validated but change nothing here.
   std::string model, name, system, tmpl;
   bool verbose = false;
-  const json* request_options = nullptr;
-  for (Status s : {body->String("model", &model), body->String("name", &name),
-                   body->String("system", &system), body->String("template", &tmpl),
-                   body->Bool("verbose", &verbose), body->Object("options", &request_options)}) {
+  api::Fields request_options = body;
+  for (Status s : {body.String("model", &model), body.String("name", &name),
+                   body.String("system", &system), body.String("template", &tmpl),
+                   body.Bool("verbose", &verbose),
+                   body.Object("options", &request_options)}) {
     if (!s.ok()) {
       c->RespondStatus(s);
       return;
@@ -129,13 +131,15 @@ void ModelApi::Show(const http::CallPtr& c) {
 }
 
 void ModelApi::Copy(const http::CallPtr& c) {
-  auto body = JsonBody::Parse(c->request().body);
-  if (!body.ok()) {
-    c->RespondStatus(body.status());
+  auto json_body = api::ParseRequestBody(c->request().body);
+  if (!json_body.ok()) {
+    c->RespondStatus(json_body.status());
     return;
   }
+  const api::Fields body = api::Fields::Of(*json_body, "").value();
   std::string source, destination;
-  for (Status s : {body->String("source", &source), body->String("destination", &destination)}) {
+  for (Status s : {body.String("source", &source),
+                   body.String("destination", &destination)}) {
     if (!s.ok()) {
       c->RespondStatus(s);
       return;
@@ -162,13 +166,14 @@ void ModelApi::Copy(const http::CallPtr& c) {
 }
 
 void ModelApi::Delete(const http::CallPtr& c) {
-  auto body = JsonBody::Parse(c->request().body);
-  if (!body.ok()) {
-    c->RespondStatus(body.status());
+  auto json_body = api::ParseRequestBody(c->request().body);
+  if (!json_body.ok()) {
+    c->RespondStatus(json_body.status());
     return;
   }
+  const api::Fields body = api::Fields::Of(*json_body, "").value();
   std::string model, name;
-  for (Status s : {body->String("model", &model), body->String("name", &name)}) {
+  for (Status s : {body.String("model", &model), body.String("name", &name)}) {
     if (!s.ok()) {
       c->RespondStatus(s);
       return;

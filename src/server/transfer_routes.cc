@@ -7,7 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "server/json_body.h"
+#include "api/fields.h"
 #include "server/progress_call.h"
 #include "server/routes.h"
 #include "registry/registry_client.h"
@@ -62,15 +62,16 @@ struct TransferRequest {
 
 // Parses {model | name, insecure, stream}; answers the call and returns nullopt when invalid.
 std::optional<TransferRequest> ParseTransfer(const store::Store& store, const http::CallPtr& c) {
-  auto body = JsonBody::Parse(c->request().body);
-  if (!body.ok()) {
-    c->RespondStatus(body.status());
+  auto json_body = api::ParseRequestBody(c->request().body);
+  if (!json_body.ok()) {
+    c->RespondStatus(json_body.status());
     return std::nullopt;
   }
+  const api::Fields body = api::Fields::Of(*json_body, "").value();
   std::string model, name;
   TransferRequest r;
-  for (Status s : {body->String("model", &model), body->String("name", &name),
-                   body->Bool("insecure", &r.insecure), body->Bool("stream", &r.stream)}) {
+  for (Status s : {body.String("model", &model), body.String("name", &name),
+                   body.Bool("insecure", &r.insecure), body.Bool("stream", &r.stream)}) {
     if (!s.ok()) {
       c->RespondStatus(s);
       return std::nullopt;

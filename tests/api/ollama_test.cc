@@ -135,6 +135,9 @@ TEST(OllamaParseTest, KeepAliveForms) {
   EXPECT_LT(ka(R"({"model":"m","keep_alive":-1})"), 0);
   EXPECT_LT(ka(R"({"model":"m","keep_alive":"-1m"})"), 0);
   EXPECT_EQ(ka(R"({"model":"m","keep_alive":"1.5s"})"), 1'500'000'000LL);
+  EXPECT_EQ(ka(R"({"model":"m","keep_alive":"250ms"})"), 250'000'000LL);
+  // A bare number of seconds past int64 nanoseconds is refused, not wrapped.
+  EXPECT_FALSE(ParseGenerate(J(R"({"model":"m","keep_alive":"99999999999"})")).ok());
   EXPECT_FALSE(ParseGenerate(J(R"({"model":"m"})")).value().request.keep_alive.has_value());
 }
 

@@ -54,6 +54,11 @@ TEST(DurationTest, KeepAliveAcceptsSeconds) {
   EXPECT_FALSE(ParseKeepAlive("forever").ok());
   EXPECT_FALSE(ParseKeepAlive("").ok());
   EXPECT_FALSE(ParseKeepAlive("12a").ok());
+  // The largest number of seconds int64 nanoseconds hold; one more is an error, not a wrap.
+  EXPECT_EQ(*ParseKeepAlive("9223372036"), seconds(9223372036));
+  EXPECT_EQ(ParseKeepAlive("9223372037").status().message(),
+            "time: invalid duration \"9223372037\"");
+  EXPECT_FALSE(ParseKeepAlive("999999999999").ok());
 }
 
 }  // namespace

@@ -1,28 +1,10 @@
-// Ollama's CLI formats: HumanBytes, HumanTime and the `ollama list` table.
+// Ollama's CLI formats: HumanTime and the `ollama list` table (HumanBytes: tests/base).
 #include "cli/format.h"
 
 #include <gtest/gtest.h>
 
 namespace hearth::cli {
 namespace {
-
-TEST(FormatTest, HumanBytesUsesOllamasDecimalUnits) {
-  const std::pair<uint64_t, const char*> cases[] = {
-      {0, "0 B"},
-      {999, "999 B"},
-      {1000, "1 KB"},
-      {1024, "1.0 KB"},
-      {1500, "1.5 KB"},
-      {9999, "10.0 KB"},
-      {10'500, "10 KB"},
-      {999'999, "999 KB"},
-      {1'185'344, "1.2 MB"},
-      {4'661'211'808ull, "4.7 GB"},
-      {2'000'000'000ull, "2 GB"},
-      {123'000'000'000'000ull, "123 TB"},
-  };
-  for (const auto& [bytes, want] : cases) EXPECT_EQ(HumanBytes(bytes), want) << bytes;
-}
 
 TEST(FormatTest, HumanTimeMatchesOllama) {
   using namespace std::chrono;

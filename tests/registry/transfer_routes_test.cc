@@ -123,9 +123,9 @@ TEST_F(TransferRoutesTest, BadRequestsAreRejectedBeforeStreaming) {
     std::string error;
   } cases[] = {
       {"", 400, "missing request body"},
-      {R"({"model": 5})", 400, "invalid value for \"model\": expected string, got number"},
+      {R"({"model": 5})", 400, "invalid type for field 'model': expected string, got number"},
       {R"({"model": "x", "stream": "yes"})", 400,
-       "invalid value for \"stream\": expected boolean, got string"},
+       "invalid type for field 'stream': expected boolean, got string"},
       {R"({})", 400, "model is required"},
       {R"({"model": "../../etc/passwd"})", 400, "invalid model name"},
   };

@@ -150,11 +150,11 @@ TEST_F(ModelApiTest, ShowErrors) {
   const Case cases[] = {
       {"", 400, "missing request body"},
       {"{}", 400, "model is required"},
-      {R"({"model":5})", 400, R"(invalid value for "model": expected string, got number)"},
+      {R"({"model":5})", 400, "invalid type for field 'model': expected string, got number"},
       {R"({"model":"stories","verbose":"yes"})", 400,
-       R"(invalid value for "verbose": expected boolean, got string)"},
+       "invalid type for field 'verbose': expected boolean, got string"},
       {R"({"model":"stories","options":[1]})", 400,
-       R"(invalid value for "options": expected object, got array)"},
+       "invalid type for field 'options': expected object, got array"},
       {R"([1,2])", 400, "request body must be a JSON object, got array"},
       {R"({"model":"nope"})", 404, "model 'nope:latest' not found"},
   };
@@ -187,7 +187,7 @@ TEST_F(ModelApiTest, CopyAndDelete) {
   EXPECT_EQ(body["error"], R"(destination "a/../b" is invalid)");
   std::tie(status, body) = Call("POST", "/api/copy", R"({"source":["stories"],"destination":"x"})");
   EXPECT_EQ(status, 400);
-  EXPECT_EQ(body["error"], R"(invalid value for "source": expected string, got array)");
+  EXPECT_EQ(body["error"], "invalid type for field 'source': expected string, got array");
 
   // ollama-js sends {name}; Ollama's API documents {model}.
   std::tie(status, body) = Call("DELETE", "/api/delete", R"({"name":"mine:v1"})");
@@ -197,7 +197,7 @@ TEST_F(ModelApiTest, CopyAndDelete) {
   EXPECT_EQ(body["error"], "model 'mine:v1' not found");
   std::tie(status, body) = Call("DELETE", "/api/delete", R"({"model":true})");
   EXPECT_EQ(status, 400);
-  EXPECT_EQ(body["error"], R"(invalid value for "model": expected string, got boolean)");
+  EXPECT_EQ(body["error"], "invalid type for field 'model': expected string, got boolean");
   std::tie(status, body) = Call("DELETE", "/api/delete", R"({})");
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["error"], R"(name "" is invalid)");

@@ -5,6 +5,7 @@
 
 #include "api/common.h"
 #include "api/gemini/client.h"
+#include "base/duration.h"
 
 namespace hearth::api::gemini {
 namespace {
